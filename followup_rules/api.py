@@ -1,0 +1,104 @@
+"""The Python API: `advise` and `explain` a case at a moment."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+from functools import lru_cache
+from typing import Any, Mapping, Sequence
+
+from .advice import Advice
+from .case import Case, case_from_mapping, load_case
+from .compiler import Compiled, compile_ruleset
+from .engine import Engine
+from .explain import Explanation, build_explanation
+from .facts import Facts, derive
+from .library import Library
+from .problems import UserError
+from .resolve import POLICIES, build_advice
+from .ruleset import Ruleset
+from .windows import BusinessCalendar
+
+CaseLike = Case | Mapping[str, Any] | str | os.PathLike[str]
+RulesetsLike = Sequence[Ruleset | str] | None
+Params = Mapping[str, Mapping[str, Any]]
+
+
+def as_case(case: CaseLike) -> Case:
+    if isinstance(case, Case):
+        return case
+    if isinstance(case, Mapping):
+        return case_from_mapping(case)
+    return load_case(case)
+
+
+@lru_cache(maxsize=8)
+def default_library() -> Library:
+    return Library()
+
+
+def select(case: Case, rulesets: RulesetsLike = None, library: Library | None = None) -> list[Ruleset]:
+    """The rulesets to use: given ones (objects or ``id@range``), or the default profile."""
+    lib = library or default_library()
+    if not rulesets:
+        return lib.default_profile(case.industry)
+    return [r if isinstance(r, Ruleset) else lib.get(r) for r in rulesets]
+
+
+@lru_cache(maxsize=64)
+def _engine(compiled: tuple[Compiled, ...]) -> Engine:
+    return Engine(compiled)
+
+
+def compile_all(rulesets: Sequence[Ruleset], params: Params | None = None) -> tuple[Compiled, ...]:
+    params = params or {}
+    return tuple(compile_ruleset(r, params.get(r.id)) for r in rulesets)
+
+
+def engine_for(compiled: tuple[Compiled, ...]) -> Engine:
+    """The engine for these compiled rulesets, built once per process."""
+    return _engine(compiled)
+
+
+def moment(at: datetime | str | None, case: Case) -> datetime:
+    """`at` as an aware moment; naive values are read in the candidate's timezone; None is now."""
+    from .windows import parse_moment
+
+    if at is None:
+        return datetime.now(timezone.utc).astimezone(case.timezone)
+    if isinstance(at, str):
+        try:
+            return parse_moment(at, case.timezone)
+        except ValueError as exc:
+            raise UserError(f"--at: {exc}") from None
+    return at if at.tzinfo else at.replace(tzinfo=case.timezone)
+
+
+def evaluate(case: Case, at: datetime, compiled: tuple[Compiled, ...]) -> tuple[Facts, set[str], BusinessCalendar]:
+    """Facts of the case and the keys of every rule that fired."""
+    calendar = BusinessCalendar(case.country, case.subdivision)
+    facts = derive(case, at, calendar)
+    return facts, engine_for(compiled).fire(facts.values), calendar
+
+
+def advise(case: CaseLike, at: datetime | str | None = None, rulesets: RulesetsLike = None,
+           policy: str = "agreement", params: Params | None = None, precedence: Sequence[str] = (),
+           library: Library | None = None) -> Advice:
+    """What to do now and next for `case` at `at`, each item citing the rules behind it."""
+    if policy not in POLICIES:
+        raise UserError(f"unknown policy {policy!r}; use one of {', '.join(POLICIES)}")
+    the_case = as_case(case)
+    when = moment(at, the_case)
+    compiled = compile_all(select(the_case, rulesets, library), params)
+    facts, fired, calendar = evaluate(the_case, when, compiled)
+    return build_advice(the_case, when, compiled, fired, facts, policy, calendar, precedence)
+
+
+def explain(case: CaseLike, at: datetime | str | None = None, rulesets: RulesetsLike = None,
+            params: Params | None = None, library: Library | None = None) -> Explanation:
+    """Every rule's verdict for `case` at `at`, each condition with its actual value."""
+    the_case = as_case(case)
+    when = moment(at, the_case)
+    compiled = compile_all(select(the_case, rulesets, library), params)
+    facts, fired, calendar = evaluate(the_case, when, compiled)
+    return build_explanation(the_case, when, compiled, fired, facts, calendar)

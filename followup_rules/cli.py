@@ -1,0 +1,237 @@
+"""The `followup` command."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, Sequence
+
+import click
+
+from .problems import Problem, UserError
+
+FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+                      show_default=True, help="Output for people (text) or programs (json).")
+FORMAT_MD = click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
+                         show_default=True, help="Output format.")
+AT = click.option("--at", default=None, metavar="ISO8601",
+                  help="The moment to evaluate (default: now); without an offset, read in the candidate's timezone.")
+RULESET = click.option("--ruleset", "rulesets", multiple=True, metavar="ID[@RANGE]",
+                       help="Use these rulesets instead of the default profile (repeatable).")
+RULES_PATH = click.option("--rules-path", "rules_path", multiple=True, type=click.Path(),
+                          help="Extra folder or file of rulesets (repeatable; also FOLLOWUP_RULES_PATH).")
+
+
+def _style(ctx_color: bool) -> Any:
+    return click.style if ctx_color else (lambda text, **_: text)
+
+
+def _dump(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False))
+
+
+def _library(rules_path: Sequence[str]) -> Any:
+    from .api import default_library
+    from .library import Library
+
+    return Library(rules_path) if rules_path else default_library()
+
+
+def _selection(rulesets: Sequence[str], industry: str | None, case: Any, library: Any) -> list[Any]:
+    from .api import select
+
+    chosen = select(case, list(rulesets) or None, library)
+    if industry and not rulesets:
+        chosen = [r for r in chosen if not r.id.startswith("industry-")]
+        chosen.append(library.get(f"industry-{industry}"))
+    return chosen
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="followup-rules")
+def cli() -> None:
+    """Advice on following up after a job interview, as rules that cite their sources."""
+
+
+@cli.command()
+@click.argument("case_file", metavar="CASE", type=click.Path(dir_okay=False))
+@AT
+@RULESET
+@RULES_PATH
+@click.option("--industry", help="Use this industry overlay instead of the case's.")
+@click.option("--policy", type=click.Choice(["agreement", "strictest", "precedence"]), default="agreement",
+              show_default=True, help="How the sources' advice is merged.")
+@click.option("--precedence", "precedence", multiple=True, metavar="ID",
+              help="Ruleset order for --policy precedence (repeatable; default: the selection order).")
+@click.option("--strict", is_flag=True, help="Exit 1 when the advice holds an error-level warning.")
+@FORMAT_MD
+def advise(case_file: str, at: str | None, rulesets: Sequence[str], rules_path: Sequence[str],
+           industry: str | None, policy: str, precedence: Sequence[str], strict: bool, fmt: str) -> None:
+    """What to do now and next for CASE, each item citing its rules."""
+    from . import api, render
+
+    case = api.load_case(case_file)
+    library = _library(rules_path)
+    advice = api.advise(case, at, _selection(rulesets, industry, case, library), policy=policy,
+                        precedence=precedence, library=library)
+    if fmt == "json":
+        _dump(advice.to_dict())
+    elif fmt == "markdown":
+        click.echo(render.advice_markdown(advice, case.timezone), nl=False)
+    else:
+        click.echo(render.advice_text(advice, case.timezone, _style(sys.stdout.isatty())), nl=False)
+    if strict and any(w.severity == "error" for w in advice.warnings):
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("case_file", metavar="CASE", type=click.Path(dir_okay=False))
+@AT
+@RULESET
+@RULES_PATH
+@click.option("--industry", help="Use this industry overlay instead of the case's.")
+@click.option("--rule", "rule", metavar="ID", help="Only this rule (`id` or `ruleset/id`).")
+@click.option("--why-not", "why_not", is_flag=True, help="Only rules that did not fire, with what would flip them.")
+@FORMAT_MD
+def explain(case_file: str, at: str | None, rulesets: Sequence[str], rules_path: Sequence[str],
+            industry: str | None, rule: str | None, why_not: bool, fmt: str) -> None:
+    """Why each rule fired or not for CASE."""
+    from . import api, render
+
+    case = api.load_case(case_file)
+    library = _library(rules_path)
+    explanation = api.explain(case, at, _selection(rulesets, industry, case, library),
+                              library=library).only(rule, why_not)
+    if rule and not explanation.verdicts:
+        raise UserError(f"no rule {rule!r} in the selected rulesets")
+    if fmt == "json":
+        _dump(explanation.to_dict())
+    elif fmt == "markdown":
+        click.echo(render.explanation_markdown(explanation, case.timezone), nl=False)
+    else:
+        click.echo(render.explanation_text(explanation, case.timezone, _style(sys.stdout.isatty())), nl=False)
+
+
+@cli.group()
+def rulesets() -> None:
+    """List, show, validate and test rulesets."""
+
+
+@rulesets.command("list")
+@RULES_PATH
+@FORMAT
+def rulesets_list(rules_path: Sequence[str], fmt: str) -> None:
+    """Every ruleset on the search path."""
+    entries = _library(rules_path).entries
+    rows = [{"id": e.ruleset.id, "version": e.ruleset.version, "group": e.group, "rules": len(e.ruleset.rules),
+             "source": e.ruleset.source_file, "title": e.ruleset.title, "path": e.ruleset.path} for e in entries]
+    if fmt == "json":
+        _dump(rows)
+        return
+    width = max((len(r["id"]) for r in rows), default=2)
+    for r in rows:
+        click.echo(f"{r['id']:<{width}}  {r['version']:<8} {r['group']:<10} {r['rules']:>3} rules  {r['title']}")
+
+
+@rulesets.command("show")
+@click.argument("spec", metavar="ID[@RANGE]")
+@RULES_PATH
+@FORMAT
+def rulesets_show(spec: str, rules_path: Sequence[str], fmt: str) -> None:
+    """One ruleset's rules, with their conditions and quotes."""
+    ruleset = _library(rules_path).get(spec)
+    if fmt == "json":
+        _dump(ruleset.doc.data if ruleset.doc else {})
+        return
+    click.echo(f"{ruleset.id}@{ruleset.version}  {ruleset.title}")
+    click.echo(f"source: {ruleset.source_file or 'own rules'}  ({ruleset.path})")
+    for name, p in ruleset.parameters.items():
+        click.echo(f"parameter {name} = {json.dumps(p.default)}  {p.description}")
+    for rule in ruleset.rules:
+        then = rule.then.action or rule.then.warning
+        click.echo(f"\n{rule.id}  [{rule.kind}, {rule.strength}] → {then}")
+        click.echo(f"  says  {rule.says}")
+        if rule.when is not None:
+            click.echo(f"  when  {rule.when.describe()}")
+        if rule.then.window is not None:
+            w = rule.then.window
+            click.echo(f"  window {w.anchor} + {w.opens}..{w.closes if w.closes is not None else '∞'} {w.unit}")
+        for q in rule.quotes:
+            click.echo(f"  quote “{q}”")
+
+
+@rulesets.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--sources", type=click.Path(file_okay=False), help="Check every quote against the articles in this folder.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True)
+def rulesets_validate(paths: Sequence[str], sources: str | None, fmt: str) -> None:
+    """Check rulesets (default: the shipped ones); exit 2 on any error."""
+    from .validate import validate_paths
+
+    problems = validate_paths(paths, sources)
+    if fmt == "json":
+        _dump([p.to_dict() for p in problems])
+    else:
+        for p in problems:
+            click.echo(p.github() if fmt == "github" else str(p))
+        if not problems and fmt == "text":
+            click.echo("all rulesets valid")
+    if any(p.severity == "error" for p in problems):
+        sys.exit(2)
+
+
+@rulesets.command("test")
+@click.argument("paths", nargs=-1, type=click.Path())
+@FORMAT
+def rulesets_test(paths: Sequence[str], fmt: str) -> None:
+    """Run the YAML tests inside rulesets (default: the shipped ones); exit 1 on a failure."""
+    from .testing import run_paths
+
+    report = run_paths(paths)
+    if fmt == "json":
+        _dump(report.to_dict())
+    else:
+        click.echo(report.text(), nl=False)
+    if report.failed:
+        sys.exit(1)
+
+
+@rulesets.command("vocabulary")
+@FORMAT
+def rulesets_vocabulary(fmt: str) -> None:
+    """The facts, actions, warnings and codes rules may use."""
+    from . import vocabulary as v
+
+    data = {"facts": {f.name: {"type": f.type, "values": list(f.values), "nullable": f.nullable,
+                                "description": f.description} for f in v.FACTS.values()},
+            "actions": list(v.ACTIONS), "warnings": list(v.WARNINGS), "include": list(v.INCLUDE_CODES),
+            "style": list(v.STYLE_CODES), "expectations": list(v.EXPECTATION_CODES),
+            "anchors": list(v.ANCHORS), "recipients": list(v.RECIPIENTS), "channels": list(v.CHANNELS),
+            "operators": list(v.OPS)}
+    if fmt == "json":
+        _dump(data)
+        return
+    for name, f in data["facts"].items():
+        values = f" ({', '.join(f['values'])})" if f["values"] else ""
+        click.echo(f"{name:<42} {f['type']}{'?' if f['nullable'] else ''}{values}  {f['description']}")
+    for key in ("actions", "warnings", "include", "style", "expectations", "anchors", "recipients", "channels",
+                "operators"):
+        click.echo(f"\n{key}: " + ", ".join(data[key]))
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run the CLI; user errors become one line per problem on stderr and exit code 2."""
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="followup", standalone_mode=False)
+    except UserError as exc:
+        for problem in exc.problems:
+            click.echo(f"error: {problem}" if isinstance(problem, Problem) else str(problem), err=True)
+        sys.exit(2)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2 if exc.exit_code in (1, 2) else exc.exit_code)
+    except BrokenPipeError:
+        sys.exit(0)
