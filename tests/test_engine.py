@@ -1,0 +1,152 @@
+"""The durable-rules engine agrees with the explain evaluator, at any size that passes validation."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from followup_rules._yaml import Document
+from followup_rules.compiler import compile_ruleset, dumps, shards
+from followup_rules.conditions import evaluate
+from followup_rules.engine import Engine
+from followup_rules.facts import anchor_fact
+from followup_rules.problems import UserError
+from followup_rules.ruleset import parse_ruleset
+from followup_rules.vocabulary import ANCHORS, FACTS
+
+NUMBERS = [-1.5, 0, 0.25, 1, 2, 3, 7, 23.99, 24, 48, 48.01, 168]
+TEXTS = ["", "Dear Pat, ASAP!!!", "thanks for your time", "Following up on the role", "ok 👍"]
+PATTERNS = [r"(?i)\basap\b", r"!{2,}", r"^Dear", r"time$", r"[0-9]"]
+
+
+def fact_values(fact: Any) -> list[Any]:
+    if fact.type == "bool":
+        return [True, False]
+    if fact.type == "int":
+        return [-1, 0, 1, 2, 3, 5, 7, 14]
+    if fact.type == "number":
+        return NUMBERS
+    if fact.type == "enum":
+        return list(fact.values)
+    return TEXTS
+
+
+def random_test(rng: random.Random) -> dict[str, Any]:
+    fact = FACTS[rng.choice(sorted(FACTS))]
+    values = fact_values(fact)
+    ops = ["eq", "ne", "in", "not_in"]
+    if fact.type in ("int", "number"):
+        ops += ["lt", "le", "gt", "ge"]
+    if fact.nullable:
+        ops.append("exists")
+    if fact.type == "string":
+        ops = ["matches", "exists"]
+    op = rng.choice(ops)
+    if op == "exists":
+        value: Any = rng.choice([True, False])
+    elif op == "matches":
+        value = rng.choice(PATTERNS)
+    elif op in ("in", "not_in"):
+        value = rng.sample(values, k=min(len(values), rng.randint(1, 3)))
+    else:
+        value = rng.choice(values)
+    return {"fact": fact.name, "op": op, "value": value}
+
+
+def random_condition(rng: random.Random, depth: int = 0) -> dict[str, Any]:
+    roll = rng.random()
+    if depth >= 2 or roll < 0.45:
+        if rng.random() < 0.08:
+            return {"param": "flag", "op": "eq", "value": rng.choice([True, False])}
+        return random_test(rng)
+    if roll < 0.6:
+        return {"not": random_condition(rng, depth + 1)}
+    kind = "all" if roll < 0.82 else "any"
+    return {kind: [random_condition(rng, depth + 1) for _ in range(rng.randint(1, 3))]}
+
+
+def random_ruleset(count: int, seed: int) -> Any:
+    rng = random.Random(seed)
+    rules = []
+    for i in range(count):
+        rule: dict[str, Any] = {"id": f"r{i}", "kind": "dont", "strength": "should", "topic": "tone",
+                                "says": f"Generated rule {i}.", "quote": "generated",
+                                "then": {"warning": "pushy_language"}}
+        if rng.random() > 0.03:
+            rule["when"] = random_condition(rng)
+        rules.append(rule)
+    data = {"id": f"generated-{count}", "version": "1.0.0", "title": "Generated",
+            "parameters": {"flag": {"type": "bool", "default": True, "description": "A folded parameter."}},
+            "rules": rules}
+    return parse_ruleset(Document(f"generated-{count}.yaml", data))
+
+
+def facts_strategy() -> st.SearchStrategy[dict[str, Any]]:
+    fields: dict[str, st.SearchStrategy[Any]] = {}
+    for name, fact in FACTS.items():
+        base = st.sampled_from(fact_values(fact))
+        fields[name] = st.one_of(st.none(), base) if fact.nullable else base
+    for anchor in ANCHORS:
+        fields[anchor_fact(anchor)] = st.booleans()
+    return st.fixed_dictionaries(fields)
+
+
+def evaluator_fired(compiled: Any, facts: dict[str, Any]) -> set[str]:
+    return {r.key for r in compiled.rules
+            if r.condition is None or evaluate(r.condition, facts, compiled.params).passed}
+
+
+GENERATED = compile_ruleset(random_ruleset(150, seed=7))
+ENGINE = Engine([GENERATED])
+
+
+@settings(max_examples=1200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(facts=facts_strategy())
+def test_engine_matches_explain_evaluator(facts: dict[str, Any]) -> None:
+    assert ENGINE.fire(facts) == evaluator_fired(GENERATED, facts)
+
+
+def test_four_hundred_rules_compile_shard_and_evaluate_exactly() -> None:
+    compiled = compile_ruleset(random_ruleset(400, seed=11))
+    engine = Engine([compiled])
+    assert engine.shard_count >= 400 // 32
+    rng = random.Random(3)
+    for _ in range(300):
+        facts = {name: rng.choice(fact_values(f) + ([None] if f.nullable else [])) for name, f in FACTS.items()}
+        facts.update({anchor_fact(a): rng.random() < 0.5 for a in ANCHORS})
+        assert engine.fire(facts) == evaluator_fired(compiled, facts)
+
+
+def test_rules_satisfied_by_every_case_do_not_hit_the_64_condition_limit() -> None:
+    data = {"id": "always", "version": "1.0.0", "title": "Always",
+            "rules": [{"id": f"r{i}", "kind": "do", "strength": "may", "topic": "tone", "says": "x", "quote": "x",
+                       "when": {"fact": "interview.ended", "op": "eq", "value": True},
+                       "then": {"action": "continue_job_search"}} for i in range(200)]}
+    compiled = compile_ruleset(parse_ruleset(Document("always.yaml", data)))
+    facts = {name: fact_values(f)[0] for name, f in FACTS.items()}
+    facts["interview.ended"] = True
+    assert len(Engine([compiled]).fire(facts)) == 200
+
+
+def test_floats_are_written_without_exponents() -> None:
+    assert dumps({"a": 5e-05, "b": 1e16, "c": 0.1}) == '{"a":0.00005,"b":10000000000000000,"c":0.1}'
+
+
+def test_shards_stay_small() -> None:
+    compiled = compile_ruleset(random_ruleset(100, seed=5))
+    groups = shards(compiled.live)
+    assert all(len(g) <= 32 and sum(r.tests for r in g) <= 384 for g in groups)
+    assert sum(len(g) for g in groups) == len(compiled.live)
+
+
+def test_an_oversized_rule_is_rejected_by_validation() -> None:
+    many = [{"fact": "draft.words", "op": "gt", "value": i} for i in range(30)]
+    data = {"id": "big", "version": "1.0.0", "title": "Big",
+            "rules": [{"id": "big", "kind": "do", "strength": "may", "topic": "tone", "says": "x", "quote": "x",
+                       "when": {"all": many}, "then": {"action": "continue_job_search"}}]}
+    with pytest.raises(UserError, match="FR033"):
+        parse_ruleset(Document("big.yaml", data))
