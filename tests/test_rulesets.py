@@ -1,0 +1,28 @@
+"""Every shipped ruleset's own YAML tests, one pytest item each, plus quote provenance."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from followup_rules.testing import collect_paths, run_tests
+from followup_rules.validate import validate_paths
+
+SOURCES = Path(__file__).resolve().parents[2] / "shared" / "sources"
+TESTS = collect_paths()
+
+
+@pytest.mark.parametrize("rule_test", TESTS, ids=str)
+def test_ruleset_case(rule_test) -> None:
+    rule_test.check()
+
+
+def test_every_shipped_rule_is_seen_firing_and_silent() -> None:
+    report = run_tests(TESTS)
+    assert report.percent() == 100.0, "\n".join(report.missing())
+
+
+def test_shipped_rulesets_are_valid_and_quote_their_sources() -> None:
+    assert SOURCES.is_dir(), f"the source articles are expected at {SOURCES}"
+    assert [str(p) for p in validate_paths([], str(SOURCES))] == []
