@@ -27,7 +27,7 @@ _TRUE, _FALSE = "true", "false"
 Expr = Union[dict[str, Any], str]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CompiledRule:
     """A rule ready for the engine: its citation, its durable expression and the fields it reads."""
 
@@ -40,7 +40,7 @@ class CompiledRule:
     tests: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Compiled:
     """A ruleset compiled with fixed parameters."""
 

@@ -110,9 +110,9 @@ class Parameter:
     reading: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Ruleset:
-    """A loaded, checked ruleset."""
+    """A loaded, checked ruleset (compared and hashed by identity: loads are cached)."""
 
     id: str
     version: str
