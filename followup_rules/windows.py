@@ -28,21 +28,23 @@ _ONE_MICROSECOND = timedelta(microseconds=1)
 _HOLIDAY_LANGUAGE = "en_US"
 
 
+@lru_cache(maxsize=None)
 def _normalize_region(country: str, subdivision: str | None) -> tuple[str, str | None]:
     """Validate a country/subdivision pair and return it spelled as `holidays` expects."""
     # Imported here: `holidays` takes about 70 ms to import, and only calendars with a country need it.
     import holidays
 
-    supported = holidays.list_supported_countries()
     code = country.strip().upper()
-    if code not in supported:
+    try:
+        # One country's module only: listing every supported country imports them all (~150 ms).
+        entity = holidays.country_holidays(code, years=[])
+    except NotImplementedError:
         raise ValueError(
             f"unknown country code {country!r} for public holidays; "
             "use an ISO 3166-1 code supported by the `holidays` package, such as 'US', 'GB' or 'DE'"
-        )
+        ) from None
     if subdivision is None or not subdivision.strip():
         return code, None
-    entity = holidays.country_holidays(code, years=[])
     aliases: dict[str, str] = getattr(entity, "subdivisions_aliases", {}) or {}
     by_folded = {alias.casefold(): code for alias, code in aliases.items()}
     by_folded.update({name.casefold(): name for name in entity.subdivisions})
