@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from ._cache import cache_dir
 from ._resources import shipped_dir
 from ._semver import matches, parse_spec
 from ._yaml import Document
@@ -17,17 +18,6 @@ from .problems import Problem, UserError, did_you_mean
 from .ruleset import Ruleset, build, load_ruleset
 
 _CACHE_VERSION = "1"
-
-
-def cache_dir() -> Path | None:
-    """Where validated rulesets are cached, or None when caching is off (FOLLOWUP_RULES_CACHE=off)."""
-    setting = os.environ.get("FOLLOWUP_RULES_CACHE")
-    if setting == "off":
-        return None
-    if setting:
-        return Path(setting)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "followup-rules"
 
 
 def _schema_digest() -> str:

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
 
-from followup_rules.vocabulary import UNITS
+from ._cache import cached
+from .vocabulary import UNITS
 
 #: Local hour at which a day-based window's target falls.
 TARGET_HOUR = 10
@@ -31,6 +32,29 @@ _HOLIDAY_LANGUAGE = "en_US"
 @lru_cache(maxsize=None)
 def _normalize_region(country: str, subdivision: str | None) -> tuple[str, str | None]:
     """Validate a country/subdivision pair and return it spelled as `holidays` expects."""
+    key = f"region-{_holidays_version()}-{country}-{subdivision}.json".replace("/", "_")
+    outcome = cached(key, lambda: _region_or_error(country, subdivision))
+    if "error" in outcome:
+        raise ValueError(outcome["error"])
+    return outcome["country"], outcome["subdivision"]
+
+
+def _region_or_error(country: str, subdivision: str | None) -> dict[str, str | None]:
+    try:
+        code, subdiv = _check_region(country, subdivision)
+    except ValueError as exc:
+        return {"error": str(exc)}
+    return {"country": code, "subdivision": subdiv}
+
+
+@lru_cache(maxsize=1)
+def _holidays_version() -> str:
+    from importlib.metadata import version
+
+    return version("holidays")
+
+
+def _check_region(country: str, subdivision: str | None) -> tuple[str, str | None]:
     # Imported here: `holidays` takes about 70 ms to import, and only calendars with a country need it.
     import holidays
 
@@ -61,7 +85,13 @@ def _normalize_region(country: str, subdivision: str | None) -> tuple[str, str |
 @lru_cache(maxsize=None)
 def _holidays_in_year(country: str, subdivision: str | None, year: int) -> dict[date, str]:
     """Public holidays of one country/subdivision in one year, by date (names in English if offered)."""
-    import holidays  # here for the same reason as in _normalize_region
+    key = f"holidays-{_holidays_version()}-{country}-{subdivision}-{year}.json"
+    stored = cached(key, lambda: {d.isoformat(): name for d, name in _load_holidays(country, subdivision, year).items()})
+    return {date.fromisoformat(d): name for d, name in stored.items()}
+
+
+def _load_holidays(country: str, subdivision: str | None, year: int) -> dict[date, str]:
+    import holidays  # here for the same reason as in _check_region
 
     entity = holidays.country_holidays(country, subdiv=subdivision, years=[])
     language = _HOLIDAY_LANGUAGE if _HOLIDAY_LANGUAGE in entity.supported_languages else None
