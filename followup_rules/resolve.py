@@ -183,9 +183,8 @@ def _agreement(windows: list[Window]) -> Window:
         if len(covering) > best_count:
             ends = [w.closes for w in covering if w.closes is not None]
             closes = min(ends) if ends else None
-            target = max(start, min(w.target for w in covering))
-            if closes is not None and target >= closes:
-                target = start
+            inside = [w.target for w in covering if w.target >= start and (closes is None or w.target < closes)]
+            target = min(inside) if inside else start
             best = Window(start, target, closes, ("agreement of " + str(len(covering)) + " sources",))
             best_count = len(covering)
     return best
