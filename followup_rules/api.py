@@ -34,7 +34,11 @@ def as_case(case: CaseLike) -> Case:
 
 @lru_cache(maxsize=8)
 def default_library() -> Library:
-    return Library()
+    """The shipped rulesets, FOLLOWUP_RULES_PATH, and rulesets provided by plugins."""
+    from .plugins import plugins
+
+    paths = [p for result in plugins().hook.followup_rulesets() for p in result]
+    return Library(paths)
 
 
 def select(case: Case, rulesets: RulesetsLike = None, library: Library | None = None) -> list[Ruleset]:
@@ -76,8 +80,11 @@ def moment(at: datetime | str | None, case: Case) -> datetime:
 
 def evaluate(case: Case, at: datetime, compiled: tuple[Compiled, ...]) -> tuple[Facts, set[str], BusinessCalendar]:
     """Facts of the case and the keys of every rule that fired."""
-    calendar = BusinessCalendar(case.country, case.subdivision)
-    facts = derive(case, at, calendar)
+    from .plugins import enrich, plugins
+
+    hook = plugins().hook
+    calendar = hook.followup_calendar(case=case) or BusinessCalendar(case.country, case.subdivision)
+    facts = enrich(derive(case, at, calendar), case, at)
     return facts, engine_for(compiled).fire(facts.values), calendar
 
 
@@ -91,7 +98,11 @@ def advise(case: CaseLike, at: datetime | str | None = None, rulesets: RulesetsL
     when = moment(at, the_case)
     compiled = compile_all(select(the_case, rulesets, library), params)
     facts, fired, calendar = evaluate(the_case, when, compiled)
-    return build_advice(the_case, when, compiled, fired, facts, policy, calendar, precedence)
+    advice = build_advice(the_case, when, compiled, fired, facts, policy, calendar, precedence)
+    from .plugins import observe
+
+    observe(advice, the_case)
+    return advice
 
 
 def explain(case: CaseLike, at: datetime | str | None = None, rulesets: RulesetsLike = None,

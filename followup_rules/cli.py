@@ -219,6 +219,19 @@ def rulesets_vocabulary(fmt: str) -> None:
         click.echo(f"\n{key}: " + ", ".join(data[key]))
 
 
+def _add_commands() -> None:
+    import importlib
+    import pkgutil
+
+    from . import commands
+
+    for module in pkgutil.iter_modules(commands.__path__):
+        cli.add_command(importlib.import_module(f"{commands.__name__}.{module.name}").command)
+
+
+_add_commands()
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the CLI; user errors become one line per problem on stderr and exit code 2."""
     try:

@@ -49,9 +49,16 @@ def _region_or_error(country: str, subdivision: str | None) -> dict[str, str | N
 
 @lru_cache(maxsize=1)
 def _holidays_version() -> str:
-    from importlib.metadata import version
+    """A key that changes when the `holidays` package does, found without importing it."""
+    import importlib.util
+    import os
 
-    return version("holidays")
+    spec = importlib.util.find_spec("holidays")
+    origin = spec.origin if spec and spec.origin else ""
+    try:
+        return f"{os.stat(origin).st_mtime_ns:x}"
+    except OSError:
+        return "none"
 
 
 def _check_region(country: str, subdivision: str | None) -> tuple[str, str | None]:
