@@ -225,8 +225,12 @@ def _add_commands() -> None:
 
     from . import commands
 
-    for module in pkgutil.iter_modules(commands.__path__):
-        cli.add_command(importlib.import_module(f"{commands.__name__}.{module.name}").command)
+    for info in pkgutil.iter_modules(commands.__path__):
+        module = importlib.import_module(f"{commands.__name__}.{info.name}")
+        if hasattr(module, "command"):
+            cli.add_command(module.command)
+        if hasattr(module, "rulesets_command"):
+            rulesets.add_command(module.rulesets_command)
 
 
 _add_commands()
