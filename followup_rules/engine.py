@@ -16,6 +16,7 @@ import durable_rules_engine as _durable
 from .compiler import Compiled, CompiledRule, dumps, durable_rule, field_name, regex_fields, shards
 
 _names = itertools.count()
+_SENTINEL = "sentinel"
 
 
 class EngineError(RuntimeError):
@@ -26,6 +27,10 @@ class _Shard:
     def __init__(self, rules: tuple[CompiledRule, ...]) -> None:
         self.keys = {f"r{i}": rule.key for i, rule in enumerate(rules)}
         definition = {f"r{i}": durable_rule(rule) for i, rule in enumerate(rules)}
+        # durable's createStateNode leaves the action context uninitialised and deleteState frees
+        # it: a session that never ran an action can crash on delete. This rule fires for every
+        # fact, so each session runs its actions to the end, which clears the context first.
+        definition[_SENTINEL] = {"all": [{"m": {"$nex": {"$s": 1}}}], "pri": 65535}
         self.fields = sorted({f for rule in rules for f in rule.fields if not f.startswith("m_")})
         self.regexes = regex_fields(rules)
         self.name = f"followup{next(_names)}"
@@ -53,7 +58,7 @@ class _Shard:
                 result = _durable.start_action_for_state(self.handle, offset)
                 message = result[1] if result else None
                 while message:
-                    fired.update(self.keys[name] for name in _rule_names(message))
+                    fired.update(self.keys[name] for name in _rule_names(message) if name != _SENTINEL)
                     message = _durable.complete_and_start_action(self.handle, offset)
             elif code != 1:
                 raise EngineError(f"durable-rules returned code {code} for shard {self.name}")
