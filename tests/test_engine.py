@@ -150,3 +150,24 @@ def test_an_oversized_rule_is_rejected_by_validation() -> None:
                        "when": {"all": many}, "then": {"action": "continue_job_search"}}]}
     with pytest.raises(UserError, match="FR033"):
         parse_ruleset(Document("big.yaml", data))
+
+
+def test_many_multi_shard_engines_in_one_process_do_not_crash() -> None:
+    # A session that ran no action used to be deleted with an uninitialised context: a crash in
+    # about half of such processes. It runs in a subprocess so a crash fails the test, not the run.
+    import subprocess
+    import sys
+
+    script = (
+        "from followup_rules.engine import Engine\n"
+        "from tests.test_engine import random_ruleset, fact_values\n"
+        "from followup_rules.compiler import compile_ruleset\n"
+        "from followup_rules.vocabulary import FACTS\n"
+        "compiled = compile_ruleset(random_ruleset(70, seed=2))\n"
+        "facts = {n: fact_values(f)[0] for n, f in FACTS.items()}\n"
+        "for _ in range(40):\n"
+        "    Engine([compiled]).fire(facts)\n"
+    )
+    for _ in range(4):
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
