@@ -56,6 +56,9 @@ def _problem(doc: Document, error: Any) -> Problem:
         allowed = [str(v) for v in error.validator_value]
         return doc.problem(path, "FR013", f"{error.instance!r} is not allowed" + _at(path),
                            did_you_mean(str(error.instance), allowed) or "allowed: " + ", ".join(allowed))
+    if validator == "pattern":
+        what = error.schema.get("description", "").split(".")[0] or "the expected format"
+        return doc.problem(path, "FR011", f"{error.instance!r} is not valid" + _at(path), f"expected {what}")
     message = error.message if len(error.message) < 200 else error.message[:197] + "..."
     return doc.problem(path, "FR011", message + _at(path))
 

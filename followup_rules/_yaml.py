@@ -20,8 +20,11 @@ MAX_DEPTH = 64
 Path_ = tuple[Any, ...]
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that keeps timestamps as strings: the case format parses them itself."""
+_BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BASE):  # type: ignore[valid-type,misc]
+    """SafeLoader (libyaml's when available) that keeps timestamps as strings: the case format parses them."""
 
 
 _Loader.yaml_implicit_resolvers = {

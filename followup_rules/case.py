@@ -120,9 +120,20 @@ def load_case(path: str | os.PathLike[str]) -> Case:
 
 
 def case_from_mapping(data: Mapping[str, Any], name: str = "<memory>") -> Case:
-    """Validate and parse a case given as a mapping (for the Python API)."""
-    doc = Document(name, dict(data))
+    """Validate and parse a case given as a mapping (for the Python API); dates may be objects."""
+    doc = Document(name, _as_text(dict(data)))
     return parse_case(doc)
+
+
+def _as_text(value: Any) -> Any:
+    """The mapping with date and datetime objects (as `yaml.safe_load` makes them) in ISO form."""
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _as_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_text(v) for v in value]
+    return value
 
 
 def case_from_text(text: str, name: str = "<input>") -> Case:

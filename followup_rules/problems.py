@@ -20,7 +20,8 @@ class Problem:
     severity: str = field(default="error", compare=False)
 
     def __str__(self) -> str:
-        text = f"{self.file}:{self.line}:{self.column}: {self.code} {self.message}"
+        place = f"{self.file}:{self.line}:{self.column}: " if self.file else ""
+        text = f"{place}{self.code} {self.message}"
         return f"{text} ({self.hint})" if self.hint else text
 
     def to_dict(self) -> dict[str, object]:
@@ -38,7 +39,7 @@ class UserError(Exception):
 
     def __init__(self, problems: Iterable[Problem] | str) -> None:
         if isinstance(problems, str):
-            problems = [Problem("<input>", 1, 1, "FR000", problems)]
+            problems = [Problem("", 0, 0, "FR000", problems)]
         self.problems = sorted(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
