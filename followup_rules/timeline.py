@@ -1,0 +1,250 @@
+"""The projected plan: what the rules advise step by step if nothing new arrives from the employer.
+
+Each step is the due action with the earliest target, assumed done at that target (or at once, if
+the target has passed; a step whose window has closed is still taken, marked late, because the
+rules keep recommending it as overdue); the matching outgoing message is added to a copy of the
+case and the rules are evaluated again from that moment. The projection ends when nothing is left to do, when the
+rules say stop, or after ``max_steps``.
+
+Sources may disagree about stopping: one can say "let it go" while others still advise a final
+follow-up. A ``stop_following_up`` action ends the status follow-ups (``send_follow_up``,
+``place_call``) by the same policy that merges windows: under ``agreement`` a follow-up goes ahead
+only when more rulesets back it than back the stop; under ``strictest`` the stop always wins; under
+``precedence`` the first ruleset in the order that backs either side decides. A follow-up that goes
+ahead despite a stop records the outweighed citations in ``Step.despite``.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, Mapping, Sequence
+
+from .advice import Action, Advice, Citation, Window, iso
+from .api import CaseLike, Params, RulesetsLike, as_case, compile_all, evaluate, moment, select
+from .case import Case, case_from_mapping
+from .library import Library
+from .problems import UserError
+from .resolve import POLICIES, build_advice
+from .vocabulary import STATUS_ACTIONS
+
+#: Actions that are steps of the plan, and the kind of outgoing message that records one as done.
+STEP_MESSAGES: Mapping[str, str] = {
+    "send_thank_you": "thank_you",
+    "send_follow_up": "follow_up",
+    "place_call": "follow_up",
+    "send_materials": "materials",
+    "share_resource": "resource",
+    "respond_to_rejection": "rejection_response",
+    "request_feedback": "feedback_request",
+    "notify_competing_offer": "competing_offer_notice",
+}
+
+#: Advice listed after the last step when the rules give it.
+CLOSING_ACTIONS: tuple[str, ...] = ("stop_following_up", "continue_job_search")
+
+_STOP = "stop_following_up"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One projected step: the action as advised when it came due, and when it is assumed done."""
+
+    number: int
+    action: Action
+    at: datetime
+    evaluated_at: datetime
+    names: tuple[str, ...]
+    despite: tuple[Citation, ...] = ()
+    final: bool = False
+
+    @property
+    def window(self) -> Window | None:
+        return self.action.window
+
+    @property
+    def by(self) -> tuple[Citation, ...]:
+        return self.action.by
+
+    @property
+    def channel(self) -> str:
+        """The channel the step goes by: the action's, else email (a phone call for a call)."""
+        return channel_of(self.action)
+
+    @property
+    def late(self) -> bool:
+        """The window had closed before the step could be taken."""
+        window = self.action.window
+        return window is not None and window.closes is not None and self.at >= window.closes
+
+    @property
+    def title(self) -> str:
+        """What to do, for people: ``Send follow-up #1 to Pat Lee``."""
+        return title(self.action, self.names, self.final)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"number": self.number, "title": self.title, "at": iso(self.at),
+                "evaluated_at": iso(self.evaluated_at), "late": self.late, "final": self.final,
+                "channel": self.channel,
+                "names": list(self.names), "action": self.action.to_dict(),
+                "despite": [c.to_dict() for c in self.despite]}
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The projected plan for a case from a moment on, and why it ended.
+
+    `advice` is the last evaluation (at `end`); `projected` is the case with every step done.
+    """
+
+    case: Case
+    start: datetime
+    policy: str
+    steps: tuple[Step, ...]
+    closing: tuple[Action, ...]
+    end: datetime
+    ended: str  # "stop" | "done" | "max_steps"
+    advice: Advice
+    projected: Case
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"case": self.case.name, "timezone": self.case.timezone_name, "start": iso(self.start),
+                "policy": self.policy, "rulesets": [r.to_dict() for r in self.advice.rulesets],
+                "steps": [s.to_dict() for s in self.steps],
+                "closing": [a.to_dict() for a in self.closing], "end": iso(self.end), "ended": self.ended}
+
+
+_PHRASES: Mapping[str, str] = {
+    "send_thank_you": "Send thank-you to {who}",
+    "place_call": "Call {who}",
+    "send_materials": "Send materials to {who}",
+    "share_resource": "Share a resource with {who}",
+    "respond_to_rejection": "Reply to {who} about the rejection",
+    "request_feedback": "Ask {who} for feedback",
+    "notify_competing_offer": "Tell {who} about the competing offer",
+}
+
+
+def title(action: Action, names: Sequence[str], final: bool = False) -> str:
+    """A short imperative line for an action: ``Send follow-up #1 to Pat Lee``, ``Call Pat Lee``."""
+    if not names:
+        who = "the employer"
+    elif len(names) == 1:
+        who = names[0]
+    else:
+        who = ", ".join(names[:-1]) + " and " + names[-1]
+    if action.action == "send_follow_up":
+        return f"Send {'final ' if final else ''}follow-up #{action.ordinal or 1} to {who}"
+    phrase = _PHRASES.get(action.action, action.action.replace("_", " ").capitalize() + ": {who}")
+    return phrase.format(who=who)
+
+
+def channel_of(action: Action) -> str:
+    """The channel an action goes by when its rules name none: email, or the phone for a call."""
+    return action.channel or ("phone_call" if action.action == "place_call" else "email")
+
+
+def names_of(case: Case, people: Sequence[str]) -> tuple[str, ...]:
+    """Interviewers' names for ids (an unknown id stands for itself)."""
+    return tuple(person.name if (person := case.person(p)) else p for p in people)
+
+
+def project(case: CaseLike, at: datetime | str | None, rulesets: RulesetsLike = None,
+            policy: str = "agreement", max_steps: int = 12, params: Params | None = None,
+            precedence: Sequence[str] = (), library: Library | None = None) -> Timeline:
+    """The whole plan for `case` from `at` on, if nothing new arrives from the employer.
+
+    Plugins observing advice are not called: a projection is hypothetical advice.
+    """
+    if policy not in POLICIES:
+        raise UserError(f"unknown policy {policy!r}; use one of {', '.join(POLICIES)}")
+    if max_steps < 0:
+        raise UserError("max_steps must be 0 or more")
+    original = current = as_case(case)
+    start = when = moment(at, current)
+    compiled = compile_all(select(current, rulesets, library), params)
+    order = list(precedence) or [c.ruleset.id for c in compiled]
+    raw = copy.deepcopy(dict(current.raw))
+    steps: list[Step] = []
+    closing: dict[str, Action] = {}
+    done: set[tuple[Any, ...]] = set()
+    while True:
+        facts, fired, calendar = evaluate(current, when, compiled)
+        advice = build_advice(current, when, compiled, fired, facts, policy, calendar, precedence)
+        closing.update((a.action, a) for a in advice.actions if a.action in CLOSING_ACTIONS)
+        stop = next((a for a in advice.actions if a.action == _STOP), None)
+        due = [(a, _stop_outweighed(stop, a, policy, order)) for a in advice.actions
+               if a.action in STEP_MESSAGES and a.window is not None and _done_key(a) not in done]
+        due = [(a, despite) for a, despite in due if despite is not None]
+        if not due:
+            ended = "stop" if stop is not None else "done"
+            break
+        if len(steps) >= max_steps:
+            ended = "max_steps"
+            break
+        action, despite = min(due, key=lambda d: (d[0].window.target, d[0].key))  # type: ignore[union-attr]
+        assert action.window is not None
+        taken = max(action.window.target, when)
+        done.add(_done_key(action))
+        steps.append(Step(len(steps) + 1, action, taken, when, names_of(current, action.to), despite))
+        raw = _with_step(raw, action, taken)
+        current = case_from_mapping(raw, current.name)
+        when = taken
+    return Timeline(original, start, policy, _mark_final(steps, ended),
+                    tuple(closing[a] for a in CLOSING_ACTIONS if a in closing), when,
+                    ended, advice, current)
+
+
+def _done_key(action: Action) -> tuple[Any, ...]:
+    """Taking the same action for the same people at the same target twice would make no progress."""
+    assert action.window is not None
+    return (action.key, action.to, action.window.target)
+
+
+def _rulesets(citations: Sequence[Citation]) -> list[str]:
+    return list(dict.fromkeys(c.rule.split("/", 1)[0] for c in citations))
+
+
+def _stop_outweighed(stop: Action | None, action: Action, policy: str,
+                     order: Sequence[str]) -> tuple[Citation, ...] | None:
+    """The stop's citations when `action` goes ahead despite it, () without a conflict, None when
+    the stop wins."""
+    if stop is None or action.action not in STATUS_ACTIONS:
+        return ()
+    stopping, going = _rulesets(stop.by), _rulesets(action.by)
+    if policy == "strictest":
+        return None
+    if policy == "precedence":
+        first = next((r for r in order if r in stopping or r in going), None)
+        return stop.by if first is not None and first not in stopping else None
+    return stop.by if len(going) > len(stopping) else None
+
+
+def _with_step(raw: Mapping[str, Any], action: Action, taken: datetime) -> dict[str, Any]:
+    """The case data with the outgoing message(s) that record `action` as done at `taken`."""
+    data = copy.deepcopy(dict(raw))
+    stamp = taken.isoformat(timespec="seconds")
+    kind = STEP_MESSAGES[action.action]
+    channel = channel_of(action)
+    parties: Sequence[str | None] = (action.to if action.action == "send_thank_you" and action.to
+                                     else action.to[:1] or (None,))
+    messages = list(data.get("messages") or [])
+    for party in parties:
+        message: dict[str, Any] = {"at": stamp, "direction": "out", "kind": kind, "channel": channel}
+        if party is not None:
+            message["party"] = party
+        messages.append(message)
+    data["messages"] = messages
+    if action.action == "send_materials":
+        data["materials"] = [dict(m, sent_at=stamp) if m.get("sent_at") is None else dict(m)
+                             for m in data.get("materials") or []]
+    return data
+
+
+def _mark_final(steps: list[Step], ended: str) -> tuple[Step, ...]:
+    """Mark the last status follow-up as the final one when the rules say stop after it."""
+    if ended != "stop":
+        return tuple(steps)
+    last = next((s for s in reversed(steps) if s.action.action == "send_follow_up"), None)
+    return tuple(replace(s, final=True) if s is last else s for s in steps)
