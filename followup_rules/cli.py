@@ -171,10 +171,13 @@ def rulesets_validate(paths: Sequence[str], sources: str | None, fmt: str) -> No
     problems = validate_paths(paths, sources)
     if fmt == "json":
         _dump([p.to_dict() for p in problems])
+    elif fmt == "github":
+        for p in problems:
+            click.echo(p.github())
     else:
         for p in problems:
-            click.echo(p.github() if fmt == "github" else str(p))
-        if not problems and fmt == "text":
+            click.echo(f"{p.severity}: {p}", err=True)
+        if not problems:
             click.echo("all rulesets valid")
     if any(p.severity == "error" for p in problems):
         sys.exit(2)
@@ -219,6 +222,54 @@ def rulesets_vocabulary(fmt: str) -> None:
         click.echo(f"\n{key}: " + ", ".join(data[key]))
 
 
+@cli.command()
+@click.argument("draft_file", metavar="DRAFT", type=click.Path(dir_okay=False))
+@click.option("--case", "case_file", required=True, metavar="CASE", type=click.Path(dir_okay=False),
+              help="The case the draft belongs to.")
+@click.option("--channel", type=click.Choice(["email", "linkedin", "letter"]), default=None,
+              help="How the draft will be sent (default: the case's draft channel, else email).")
+@click.option("--kind", type=click.Choice(["thank_you", "follow_up", "materials", "resource",
+                                           "competing_offer_notice", "rejection_response", "feedback_request",
+                                           "other"]),
+              default=None, help="What the draft is (default: the case's draft kind, else follow_up).")
+@AT
+@RULESET
+@RULES_PATH
+@FORMAT
+def check(draft_file: str, case_file: str, channel: str | None, kind: str | None, at: str | None,
+          rulesets: Sequence[str], rules_path: Sequence[str], fmt: str) -> None:
+    """Check the text in DRAFT as CASE's draft; exit 1 when a don't rule fires on it."""
+    from . import api
+    from .check import check_draft, read_draft
+
+    body = read_draft(draft_file)
+    case = api.load_case(case_file)
+    result = check_draft(case, body, draft_file, at, list(rulesets) or None, _library(rules_path), channel, kind)
+    if fmt == "json":
+        _dump(result.to_dict())
+    else:
+        click.echo(result.text(), nl=False)
+    if result.failed:
+        sys.exit(1)
+
+
+@rulesets.command("compare")
+@click.option("--topic", default=None, metavar="TOPIC", help="Only this topic (a rule's `topic:`).")
+@FORMAT_MD
+def rulesets_compare(topic: str | None, fmt: str) -> None:
+    """Each shipped source ruleset's position on each topic, side by side."""
+    from . import compare
+
+    sources = [e.ruleset for e in _library(()).entries if e.group == "sources"]
+    comparisons = compare.compare(sources, topic)
+    if fmt == "json":
+        _dump([c.to_dict() for c in comparisons])
+    elif fmt == "markdown":
+        click.echo(compare.markdown(comparisons), nl=False)
+    else:
+        click.echo(compare.text(comparisons), nl=False)
+
+
 def _add_commands() -> None:
     import importlib
     import pkgutil
@@ -247,6 +298,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)
+    except click.UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx else "followup"
+        click.echo(f"error: {exc.format_message()} (see `{command} --help`)", err=True)
+        sys.exit(2)
     except click.ClickException as exc:
         exc.show()
         sys.exit(2 if exc.exit_code in (1, 2) else exc.exit_code)

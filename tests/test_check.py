@@ -1,0 +1,200 @@
+"""`followup check`: a draft's problems, each with its rule, its quote and where it is in the text."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+
+from followup_rules import api
+from followup_rules.case import load_case
+from followup_rules.check import FINDING_KINDS, check_draft, with_draft
+from followup_rules.cli import cli, main
+
+ROOT = Path(__file__).resolve().parent.parent
+CASE = ROOT / "examples" / "draft-with-problems.yaml"
+AT = re.search(r"^# at: (\S+)$", CASE.read_text(encoding="utf-8"), re.MULTILINE).group(1)  # type: ignore[union-attr]
+PROBLEM_BODY = yaml.safe_load(CASE.read_text(encoding="utf-8"))["draft"]["body"]
+# After the decision date (2025-03-14) plus a week, three weeks after the interview.
+CLEAN_AT = "2025-03-24T10:00:00-04:00"
+CLEAN_BODY = """Dear Thomas,
+
+Thank you again for Monday's conversation about the warehouse automation rollout. I enjoyed
+hearing how the team plans to phase it in over the spring.
+
+I remain very interested in the Operations Manager role and would be glad to share anything
+else that helps your decision.
+
+Best regards,
+Grace Kim
+"""
+
+
+def where(body: str, words: str) -> tuple[int, int]:
+    """The 1-based line and column where `words` first occur in `body`."""
+    offset = body.index(words)
+    line = body.count("\n", 0, offset) + 1
+    return line, offset - (body.rfind("\n", 0, offset) + 1) + 1
+
+
+def quotes(rule: str) -> tuple[str, ...]:
+    ruleset, rule_id = rule.split("/")
+    return api.default_library().get(ruleset).rule(rule_id).quotes
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, ["check", *args], catch_exceptions=False)
+
+
+@pytest.fixture()
+def problem_draft(tmp_path: Path) -> Path:
+    path = tmp_path / "draft.txt"
+    path.write_text(PROBLEM_BODY, encoding="utf-8")
+    return path
+
+
+@pytest.fixture()
+def clean_draft(tmp_path: Path) -> Path:
+    path = tmp_path / "clean.txt"
+    path.write_text(CLEAN_BODY, encoding="utf-8")
+    return path
+
+
+def test_problem_draft_reports_each_problem_with_rule_quote_and_place(problem_draft: Path) -> None:
+    result = run(str(problem_draft), "--case", str(CASE), "--at", AT)
+    assert result.exit_code == 1, result.output
+    out = result.stdout
+    d = str(problem_draft)
+    expected = {
+        ("remotejobscape-dos-donts/no-emoji-slang", "informal_language", "😊"),
+        ("remotejobscape-dos-donts/no-emoji-slang", "informal_language", "🙏"),
+        ("remotejobscape-dos-donts/no-emoji-slang", "informal_language", "🚀"),
+        ("remotejobscape-dos-donts/proofread", "not_proofread", "[Interviewer's Name]"),
+        ("comprehensive-guide/not-pushy", "pushy_language", "ASAP"),
+        ("levo-5-things/careful-language", "pushy_language", "ASAP"),
+    }
+    for rule, code, words in expected:
+        line, column = where(PROBLEM_BODY, words)
+        assert f'{d}:{line}:{column}: {code} {rule} — "{words}"\n' in out
+        for quote in quotes(rule):
+            assert f"    “{quote}”\n" in out
+    assert (f"{d}:1:1: message_too_long comprehensive-guide/max-3-paragraphs — "
+            f"5 paragraphs; the rule allows at most 3\n") in out
+    assert f"{d}:1:1: message_too_long pro-tips/follow-up-length — 5 paragraphs; the rule allows at most 2\n" in out
+    assert (f"{d}:1:1: generic_message comprehensive-guide/no-generic — names none of the interview's topics "
+            f"(warehouse automation rollout, vendor scorecards)\n") in out
+    # "!!!" is found, but no shipped rule tests draft.exclamation_run: a note, not a problem
+    line, column = where(PROBLEM_BODY, "!!!")
+    assert f'{d}:{line}:{column}: note: exclamation "!!!" (no selected rule fired on draft.exclamation_run)' in out
+    assert out.endswith("of them don'ts\n")
+
+
+def test_clean_short_draft_exits_0(clean_draft: Path) -> None:
+    result = run(str(clean_draft), "--case", str(CASE), "--at", CLEAN_AT)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "no rule found a problem in the draft\n"
+
+
+def test_clean_draft_sent_too_early_is_a_timing_problem(clean_draft: Path) -> None:
+    result = run(str(clean_draft), "--case", str(CASE), "--at", AT, "--format", "json")
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["failed"] is True
+    codes = {p["code"] for p in data["problems"]}
+    assert codes == {"follow_up_too_early"}
+    levo = next(p for p in data["problems"] if p["rule"] == "levo-5-things/first-follow-up-not-before-a-week")
+    assert levo["locations"] == [{"line": 1, "column": 1, "fact": "draft.days_after_interview", "text": "",
+                                  "detail": "draft.days_after_interview is 4; the rule fires when it is < 7"}]
+
+
+def test_json_locates_every_finding_of_a_rule(problem_draft: Path) -> None:
+    result = run(str(problem_draft), "--case", str(CASE), "--at", AT, "--format", "json",
+                 "--ruleset", "levo-5-things")
+    data = json.loads(result.stdout)
+    assert [r["id"] for r in data["rulesets"]] == ["levo-5-things"]
+    careful = next(p for p in data["problems"] if p["rule"] == "levo-5-things/careful-language")
+    assert careful["kind"] == "dont" and careful["code"] == "pushy_language"
+    assert careful["quote"] == list(quotes("levo-5-things/careful-language"))
+    pushy = api.explain(load_case(CASE), AT, ["levo-5-things"]).facts["draft.pushy_count"]
+    assert len(careful["locations"]) == pushy == data["analysis"]["pushy_count"] > 1
+    for loc in careful["locations"]:
+        assert loc["fact"] == "draft.pushy_count"
+        assert PROBLEM_BODY.split("\n")[loc["line"] - 1][loc["column"] - 1:].startswith(loc["text"])
+    # levo has no rule on emojis or placeholders: they are findings no rule claimed
+    unclaimed = {(f["kind"], f["text"]) for f in data["unclaimed_findings"]}
+    assert {("emoji", "😊"), ("placeholder", "[Interviewer's Name]")} <= unclaimed
+
+
+def test_rule_fired_by_the_case_history_alone_is_not_a_draft_problem() -> None:
+    case = load_case(CASE)
+    # the thank-you went out 6.75 hours after the interview: how-often's reading A objects to that
+    fired = {v.rule for v in api.explain(with_draft(case, PROBLEM_BODY), AT).verdicts if v.fired}
+    assert "how-often/wait-48h-thank-you" in fired
+    result = check_draft(case, PROBLEM_BODY, "draft.txt", AT)
+    reported = {p.rule for p in result.problems}
+    assert "how-often/wait-48h-thank-you" not in reported
+    assert "remotejobscape-dos-donts/no-emoji-slang" in reported
+
+
+def test_every_location_of_a_counted_fact_is_a_finding_of_its_kind() -> None:
+    result = check_draft(load_case(CASE), PROBLEM_BODY, "draft.txt", AT)
+    for problem in result.problems:
+        for loc in problem.locations:
+            if loc.text:
+                assert loc.detail == FINDING_KINDS[loc.fact]
+                assert PROBLEM_BODY.split("\n")[loc.line - 1][loc.column - 1:].startswith(loc.text)
+            else:
+                assert (loc.line, loc.column) == (1, 1) and loc.detail
+    assert result.failed
+
+
+def test_with_draft_takes_defaults_from_the_case_draft() -> None:
+    case = load_case(CASE)
+    drafted = with_draft(case, "Hello")
+    assert drafted.draft is not None and case.draft is not None
+    assert (drafted.draft.kind, drafted.draft.channel, drafted.draft.to, drafted.draft.at) == (
+        case.draft.kind, case.draft.channel, case.draft.to, case.draft.at)
+    assert drafted.draft.body == "Hello"
+    other = with_draft(case, "Hello", channel="linkedin", kind="thank_you")
+    assert other.draft is not None and (other.draft.channel, other.draft.kind) == ("linkedin", "thank_you")
+    bare = with_draft(load_case(ROOT / "examples" / "just-after-interview.yaml"), "Hi")
+    assert bare.draft is not None
+    assert (bare.draft.kind, bare.draft.channel, bare.draft.to, bare.draft.at) == ("follow_up", "email", (), None)
+
+
+def test_explicit_at_is_when_the_draft_is_sent(clean_draft: Path) -> None:
+    # the case's draft is planned for 2025-03-07; checked at CLEAN_AT, that plan must not count
+    result = check_draft(load_case(CASE), CLEAN_BODY, "clean.txt", CLEAN_AT)
+    assert result.problems == ()
+    assert not result.failed
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "FR001 cannot read file"),
+    ("  \n\n", "FR004 the draft is empty"),
+    (b"\xff\xfe", "FR001 not UTF-8 text"),
+])
+def test_bad_draft_file_is_one_error_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                      content: str | bytes | None, message: str) -> None:
+    path = tmp_path / "draft.txt"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is not None:
+        path.write_text(content, encoding="utf-8")
+    with pytest.raises(SystemExit) as exit_:
+        main(["check", str(path), "--case", str(CASE)])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith(f"error: {path}:1:1: {message}")
+
+
+def test_unknown_ruleset_is_exit_2(problem_draft: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["check", str(problem_draft), "--case", str(CASE), "--ruleset", "levo-5-thing"])
+    assert exit_.value.code == 2
+    assert "levo-5-things" in capsys.readouterr().err
