@@ -74,6 +74,19 @@ class _Checker:
                              f"rule has more than {MAX_TESTS_PER_RULE} tests once lists are expanded",
                              "split it into several rules")
             self.then(rule["then"], path + ("then",), rule["kind"])
+        for rid, override in (data.get("overrides") or {}).items():
+            rule = override.get("rule")
+            if rule is None:
+                continue
+            path = ("overrides", rid, "rule")
+            if rule["id"] != rid:
+                self.add(path + ("id",), "FR036", f"override for {rid!r} holds a rule with id {rule['id']!r}",
+                         "an override keeps the id of the rule it replaces")
+            if rule.get("when"):
+                self.condition(rule["when"], path + ("when",))
+            self.then(rule["then"], path + ("then",), rule["kind"])
+        if data.get("overrides") and not data.get("extends"):
+            self.add(("overrides",), "FR036", "`overrides` needs `extends`: there is no inherited rule to replace")
         return sorted(self.problems)
 
     def count_tests(self, raw: Mapping[str, Any]) -> int:

@@ -81,7 +81,8 @@ def build_explanation(case: Case, at: datetime, compiled: Iterable[Compiled], fi
             if did_fire and (cancelled := cancelled_by_reply(rule, window, facts)):
                 note = f"cancelled: the employer replied on {cancelled:%Y-%m-%d %H:%M}"
             verdicts.append(Verdict(
-                crule.key, rule.kind, rule.says, ruleset.source_file, ruleset.source_title or ruleset.title,
+                crule.key, rule.kind, rule.says, ruleset.source_of(rule), ruleset.source_title or ruleset.title,
                 rule.quotes, did_fire, outcome, window, window.state(at) if window else None,
-                note or (f"override: {rule.override_reason}" if rule.override_reason else ""), ruleset.chain))
+                note or (f"override: {rule.override_reason}" if rule.override_reason else ""),
+                rule.chain or ruleset.chain))
     return Explanation(at, case.name, case.timezone_name, tuple(verdicts), dict(facts.values))

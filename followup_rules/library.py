@@ -15,7 +15,7 @@ from ._resources import shipped_dir
 from ._semver import matches, parse_spec
 from ._yaml import Document
 from .problems import Problem, UserError, did_you_mean
-from .ruleset import Ruleset, build, load_ruleset
+from .ruleset import Ruleset, build, digest_of, load_ruleset
 
 _CACHE_VERSION = "1"
 
@@ -68,6 +68,7 @@ class Library:
     def __init__(self, paths: Sequence[str | os.PathLike[str]] = (), shipped: bool = True,
                  extra: Iterable[Ruleset] = ()) -> None:
         self.entries: list[Entry] = []
+        self._resolved: dict[tuple[int, str], Ruleset] = {}
         if shipped:
             root = shipped_dir("rulesets")
             for group in ("sources", "industries"):
@@ -94,16 +95,40 @@ class Library:
         return sorted({e.ruleset.id for e in self.entries})
 
     def get(self, spec: str) -> Ruleset:
-        """The newest ruleset matching ``id`` or ``id@range`` (``^1.2``, ``~1.2``, ``>=1,<2``, ``1.2.3``)."""
+        """The newest ruleset matching ``id`` or ``id@range`` (``^1.2``, ``~1.2``, ``>=1,<2``, ``1.2.3``),
+        with what it `extends` inherited."""
+        return self.resolve(self.find(spec))
+
+    def resolve(self, ruleset: Ruleset, seen: tuple[str, ...] = ()) -> Ruleset:
+        """`ruleset` with its `extends` chain applied (parents first, overrides replacing rules)."""
+        if not ruleset.extends:
+            return ruleset
+        key = (id(ruleset), ruleset.extends)
+        if key not in self._resolved:
+            if ruleset.id in seen:
+                raise UserError([_at(ruleset, ("extends",), "FR037",
+                                     "extends itself: " + " -> ".join(seen + (ruleset.id,)))])
+            parent = self.resolve(self.find(ruleset.extends, ruleset), seen + (ruleset.id,))
+            self._resolved[key] = inherit(ruleset, parent)
+        return self._resolved[key]
+
+    def find(self, spec: str, wanted_by: Ruleset | None = None) -> Ruleset:
+        """The newest ruleset matching `spec`, as written (nothing inherited)."""
         rid, rng = parse_spec(spec)
         found = [e.ruleset for e in self.entries if e.ruleset.id == rid]
         if not found:
-            raise UserError(f"no ruleset {rid!r} on the search path"
-                            + (f" ({did_you_mean(rid, self.ids())})" if did_you_mean(rid, self.ids()) else ""))
+            message = f"no ruleset {rid!r} on the search path"
+            hint = did_you_mean(rid, self.ids())
+            if wanted_by is not None:
+                raise UserError([_at(wanted_by, ("extends",), "FR037", message, hint)])
+            raise UserError(message + (f" ({hint})" if hint else ""))
         chosen = [r for r in found if matches(r.version, rng)]
         if not chosen:
             versions = ", ".join(sorted(r.version for r in found))
-            raise UserError(f"no version of {rid!r} matches {rng!r} (found {versions})")
+            message = f"no version of {rid!r} matches {rng!r} (found {versions})"
+            if wanted_by is not None:
+                raise UserError([_at(wanted_by, ("extends",), "FR037", message)])
+            raise UserError(message)
         from ._semver import key
 
         return max(chosen, key=lambda r: key(r.version))
@@ -114,3 +139,46 @@ class Library:
         ids += [e.ruleset.id for e in self.entries if e.group == "industries"
                 and e.ruleset.id == f"industry-{industry}"]
         return [self.get(rid) for rid in dict.fromkeys(ids)]
+
+
+def _at(ruleset: Ruleset, path: tuple[str, ...], code: str, message: str, hint: str = "") -> Problem:
+    doc = ruleset.doc or Document(ruleset.path, {})
+    return doc.problem(path, code, message, hint)
+
+
+def inherit(child: Ruleset, parent: Ruleset) -> Ruleset:
+    """The child ruleset with its parent's rules (overridden ones replaced) before its own."""
+    from dataclasses import replace
+
+    problems = []
+    parent_ids = {r.id for r in parent.rules}
+    for rid in child.overrides:
+        if rid not in parent_ids:
+            problems.append(_at(child, ("overrides", rid), "FR036", f"overrides {rid!r}, which {parent.id} does not have",
+                                did_you_mean(rid, parent_ids)))
+    for rule in child.rules:
+        if rule.id in parent_ids:
+            problems.append(_at(child, rule.path + ("id",), "FR028",
+                                f"rule {rule.id!r} is already inherited from {parent.id}",
+                                "to change it, list it under `overrides:` with a reason"))
+    if problems:
+        raise UserError(problems)
+    me = f"{child.id}@{child.version}"
+    rules = []
+    for rule in parent.rules:
+        origin = rule.chain or (f"{parent.id}@{parent.version}",)
+        source = parent.source_of(rule)
+        if rule.id not in child.overrides:
+            rules.append(replace(rule, source=source, chain=origin))
+            continue
+        reason, new = child.overrides[rule.id]
+        if new is not None:
+            rules.append(replace(new, source=child.source_file, override_reason=reason,
+                                 chain=origin + (f"{me} overrides: {reason}",)))
+    rules += [replace(r, chain=(me,)) for r in child.rules]
+    return replace(child, rules=tuple(rules), parameters={**parent.parameters, **child.parameters},
+                   applies_when=child.applies_when or parent.applies_when,
+                   extensions={k: tuple(dict.fromkeys(parent.extensions.get(k, ()) + child.extensions.get(k, ())))
+                               for k in set(parent.extensions) | set(child.extensions)},
+                   chain=parent.chain + child.chain,
+                   digest=digest_of([parent.digest, child.digest]))

@@ -22,7 +22,7 @@ _DEFAULT_TO = {"send_thank_you": "unthanked_interviewers", "continue_job_search"
 
 
 def citation(ruleset: Ruleset, rule: Rule, window: Window | None = None) -> Citation:
-    return Citation(ruleset.cite(rule), ruleset.source_file, " […] ".join(rule.quotes), rule.says, window)
+    return Citation(ruleset.cite(rule), ruleset.source_of(rule), " […] ".join(rule.quotes), rule.says, window)
 
 
 def place(rule: Rule, params: Mapping[str, Any], facts: Facts, case: Case,

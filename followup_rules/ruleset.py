@@ -99,6 +99,8 @@ class Rule:
     priority: int = 100
     path: tuple[Any, ...] = ()
     override_reason: str | None = None
+    source: str | None = None
+    chain: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,7 @@ class Ruleset:
     path: str = "<memory>"
     digest: str = ""
     extends: str | None = None
+    overrides: Mapping[str, tuple[str, Rule | None]] = field(default_factory=dict)
     chain: tuple[str, ...] = ()
     doc: Document | None = field(default=None, repr=False, compare=False)
 
@@ -139,6 +142,10 @@ class Ruleset:
 
     def cite(self, rule: Rule) -> str:
         return f"{self.id}/{rule.id}"
+
+    def source_of(self, rule: Rule) -> str | None:
+        """The article a rule quotes: its own (inherited rules keep theirs) or the ruleset's."""
+        return rule.source or self.source_file
 
     def param_values(self, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         values = {name: p.default for name, p in self.parameters.items()}
@@ -186,7 +193,10 @@ def build(doc: Document) -> Ruleset:
         source_file=source.get("file"), source_title=source.get("title"), publisher=source.get("publisher"),
         extensions={k: tuple(v) for k, v in (data.get("vocabulary") or {}).items()},
         tests=tuple(data.get("tests") or ()), path=doc.name, digest=digest_of(data),
-        extends=data.get("extends"), chain=(f"{data['id']}@{data['version']}",), doc=doc,
+        extends=data.get("extends"),
+        overrides={rid: (o["reason"], _rule(o["rule"], ("overrides", rid, "rule")) if o.get("rule") else None)
+                   for rid, o in (data.get("overrides") or {}).items()},
+        chain=(f"{data['id']}@{data['version']}",), doc=doc,
     )
 
 

@@ -35,16 +35,22 @@ def ruleset_files(paths: Sequence[str]) -> list[Path]:
 
 def validate_paths(paths: Sequence[str], sources: str | None = None) -> list[Problem]:
     """Every problem in the ruleset files, quotes included when `sources` is given."""
+    from .library import Library
+
     problems: list[Problem] = []
+    library: Library | None = None
     for file in ruleset_files(paths):
         try:
             ruleset = parse_ruleset(load_file(file))
+            if ruleset.extends:
+                library = library or Library(list(paths))
+                ruleset = library.resolve(ruleset)
         except UserError as exc:
             problems += exc.problems
             continue
         if sources:
             problems += check_quotes(ruleset, Path(sources))
-    return sorted(problems)
+    return sorted(set(problems))
 
 
 def _source_text(folder: Path, name: str) -> str | None:
@@ -71,22 +77,27 @@ def closest_passage(quote: str, text: str) -> str:
 
 
 def check_quotes(ruleset: Ruleset, folder: Path) -> list[Problem]:
-    """A problem for each quote not found verbatim in the ruleset's source file."""
-    if not ruleset.source_file:
-        return []
+    """A problem for each quote not found verbatim in the source file its rule cites."""
     doc = ruleset.doc or Document(ruleset.path, {})
-    raw = _source_text(folder, ruleset.source_file)
-    if raw is None:
-        return [doc.problem(("source", "file"), "FR035", f"source file {ruleset.source_file!r} not found in {folder}")]
-    text = normalise(raw)
+    texts: dict[str, str | None] = {}
     problems = []
     for rule in ruleset.rules:
+        source = ruleset.source_of(rule)
+        if not source:
+            continue
+        if source not in texts:
+            raw = _source_text(folder, source)
+            texts[source] = normalise(raw) if raw is not None else None
+            if raw is None:
+                problems.append(doc.problem(("source", "file"), "FR035", f"source file {source!r} not found in {folder}"))
+        text = texts[source]
+        if text is None:
+            continue
         for j, quote in enumerate(rule.quotes):
             if normalise(quote) in text:
                 continue
             path = rule.path + ("quote",) + ((j,) if len(rule.quotes) > 1 else ())
             near = closest_passage(normalise(quote), text)
-            problems.append(doc.problem(path, "FR031", f"quote of rule {rule.id!r} is not in {ruleset.source_file}",
+            problems.append(doc.problem(path, "FR031", f"quote of rule {rule.id!r} is not in {source}",
                                         f"closest passage: “{near}”"))
     return problems
-
