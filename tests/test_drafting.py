@@ -1,0 +1,473 @@
+"""Drafts from templates: filled from the case, shaped by include and style, sandboxed, and clean
+under the rules that asked for them."""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import replace
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from jinja2 import DictLoader
+
+from followup_rules import api, drafting, vocabulary
+from followup_rules.advice import Action, Advice
+from followup_rules.case import Case, case_from_mapping, load_case
+from followup_rules.draft import analyse
+from followup_rules.problems import UserError
+from followup_rules.ruleset import Style
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = {p.stem: p for p in sorted((ROOT / "examples").glob("*.yaml"))}
+
+
+def example_at(stem: str) -> str:
+    match = re.search(r"^# at: (\S+)$", EXAMPLES[stem].read_text(encoding="utf-8"), re.MULTILINE)
+    assert match, stem
+    return match.group(1)
+
+
+@cache
+def situation(stem: str) -> tuple[Case, Advice]:
+    case = load_case(EXAMPLES[stem])
+    return case, api.advise(case, example_at(stem))
+
+
+def action_of(advice: Advice, name: str) -> tuple[int, Action]:
+    return next((i, a) for i, a in enumerate(advice.actions, 1) if a.action == name)
+
+
+def drafted(stem: str, name: str, **changes: Any) -> drafting.Draft:
+    case, advice = situation(stem)
+    index, action = action_of(advice, name)
+    return drafting.compose(replace(action, **changes), index, case, advice)
+
+
+# --- filled from the case ---------------------------------------------------------------------
+
+def test_long_date_reads_like_a_letter() -> None:
+    assert drafting.long_date(date(2025, 3, 6)) == "Thursday, March 6"
+    assert drafting.long_date(date(2025, 10, 18)) == "Saturday, October 18"
+
+
+def test_thank_you_is_filled_from_the_case() -> None:
+    draft = drafted("just-after-interview", "send_thank_you")
+    assert (draft.kind, draft.to, draft.names, draft.template) == (
+        "thank_you", ("rhernandez",), ("Rosa Hernandez",), "thank_you.txt.j2")
+    assert draft.subject == "Thank you for the Senior Data Analyst interview"
+    assert draft.body.startswith("Dear Rosa,\n\nThank you for taking the time to meet with me on Thursday, March 6.")
+    assert "our discussion of quarterly risk reporting automation" in draft.body
+    assert "Senior Data Analyst role at Hudson Ledger Partners" in draft.body
+    assert draft.body.endswith("Best regards,\nMaya Goldberg\n")
+
+
+def test_follow_up_names_the_latest_decision_date_and_goes_to_the_primary_contact() -> None:
+    case, advice = situation("reply-with-new-date")
+    index, action = action_of(advice, "send_follow_up")
+    assert set(action.to) == {"mosei", "dfoster"}
+    draft = drafting.compose(action, index, case, advice)
+    assert draft.to == ("dfoster",) and draft.body.startswith("Dear Dana,")
+    assert "make a decision by Tuesday, April 22." in draft.body
+    assert "April 8" not in draft.body
+    assert "REDCap data validation rules" in draft.body
+
+
+def test_decision_date_reads_as_past_once_it_has_passed() -> None:
+    body = drafted("decision-date-passed", "send_follow_up").body
+    assert "You mentioned that you expected to make a decision by Friday, February 21." in body
+
+
+def test_group_thank_you_goes_to_the_lead_and_asks_to_pass_thanks_on() -> None:
+    draft = drafted("group-interview", "send_thank_you")
+    assert (draft.kind, draft.to) == ("thank_you_group_lead", ("mbauer",))
+    assert draft.body.startswith("Dear Dr. Bauer,")
+    assert "pass on my thanks to Sabine Fischer, Kerem Yilmaz and Anna Richter?" in draft.body
+    assert "case study on pricing a flood insurance product" in draft.body
+
+
+def test_virtual_interview_with_trouble_is_spoken_of_as_such() -> None:
+    draft = drafted("panel-multiple-interviewers", "send_thank_you",
+                    include=("thank_for_virtual_format", "address_technical_issues"))
+    assert "speak with me on Tuesday, September 16" in draft.body
+    assert "arranging the video call" in draft.body
+    assert "patience with the connection problems" in draft.body
+
+
+def test_competing_offer_notice_states_preference_and_hope() -> None:
+    body = drafted("competing-offer-written", "notify_competing_offer").body
+    assert "I have received a written job offer from another company." in body
+    assert "Maple Ridge Robotics remains my first choice" in body
+    assert "before I have to give the other company my answer" in body
+
+
+def test_rejection_reply_and_feedback_request() -> None:
+    reply = drafted("rejection", "respond_to_rejection")
+    feedback = drafted("rejection", "request_feedback")
+    assert reply.kind == "rejection_reply" and "future openings at Fernhill Studio" in reply.body
+    assert feedback.kind == "feedback_request" and "any feedback that could help me improve" in feedback.body
+    assert reply.to == feedback.to == ("hnguyen",)
+
+
+# --- include codes ----------------------------------------------------------------------------
+
+SENTENCE_SAMPLES = {
+    "reference_specific_topic": "I especially enjoyed our discussion of quarterly risk reporting automation.",
+    "ask_for_update": "I would be grateful for any update you can share on the hiring process.",
+    "mention_stated_decision_date": "I understand that you expect to make a decision by Friday, March 14.",
+    "look_forward_to_hearing": "I look forward to hearing from you.",
+    "express_interest_in_future_opportunities": "future openings at Hudson Ledger Partners.",
+}
+
+
+@pytest.mark.parametrize("code", sorted(SENTENCE_SAMPLES))
+def test_an_included_code_says_its_sentence(code: str) -> None:
+    without = drafted("just-after-interview", "send_follow_up", include=(), style=()).body
+    with_code = drafted("just-after-interview", "send_follow_up", include=(code,), style=()).body
+    if code != "reference_specific_topic":  # the follow-up names the topic even unasked
+        assert SENTENCE_SAMPLES[code] not in without
+    assert SENTENCE_SAMPLES[code] in with_code
+
+
+@pytest.mark.parametrize("code", vocabulary.INCLUDE_CODES)
+def test_no_code_is_ever_printed_raw(code: str) -> None:
+    body = drafted("panel-multiple-interviewers", "send_thank_you", include=(code,)).body
+    assert code not in body and "_" not in body and "{" not in body
+    if code not in drafting.SENTENCES:
+        assert body == drafted("panel-multiple-interviewers", "send_thank_you", include=()).body
+
+
+def test_every_include_code_has_a_sentence_or_is_knowingly_skipped() -> None:
+    without = {"highlight_one_unique_thing", "address_open_questions", "highlight_existing_contributions",
+               "show_product_knowledge", "reference_market_trends", "show_industry_trend_awareness",
+               "emphasize_patient_care_and_ethics", "reference_research_or_advances"}
+    assert set(vocabulary.INCLUDE_CODES) - set(drafting.SENTENCES) == without
+
+
+def test_a_code_missing_its_data_is_skipped() -> None:
+    case, advice = situation("group-interview")
+    index, action = action_of(advice, "send_thank_you")
+    draft = drafting.compose(replace(action, include=("mention_stated_decision_date",)), index, case, advice,
+                             "thank_you")
+    assert "decision" not in draft.body  # the group case states no decision date
+
+
+# --- style ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("limit", [1, 2, 3])
+@pytest.mark.parametrize("kind", [k for k in drafting.KINDS if k not in ("linkedin_note", "call_script")])
+def test_concise_keeps_to_its_paragraphs_and_every_sentence(kind: str, limit: int) -> None:
+    case, advice = situation("competing-offer-written")
+    index, action = action_of(advice, "send_follow_up")
+    free = drafting.compose(replace(action, style=()), index, case, advice, kind)
+    tight = drafting.compose(replace(action, style=(Style("concise", limit),)), index, case, advice, kind)
+    assert analyse(tight.body).paragraphs <= limit
+    assert tight.body.split() == free.body.split()
+
+
+def test_concise_without_a_number_means_three_paragraphs() -> None:
+    case, advice = situation("competing-offer-written")
+    index, action = action_of(advice, "send_follow_up")
+    four = "{{ salutation }}\n\nOne.\n\nTwo.\n\nThree.\n\nFour.\n\nBest regards,\n{{ candidate.name }}\n"
+    loose = drafting.compose(replace(action, style=()), index, case, advice, template=four)
+    concise = drafting.compose(replace(action, style=(Style("concise"),)), index, case, advice, template=four)
+    assert (analyse(loose.body).paragraphs, analyse(concise.body).paragraphs) == (4, 3)
+    # the shortest neighbours merge, the first pair on a tie
+    assert "Dear Elena,\n\nOne. Two.\n\nThree.\n\nFour.\n\nBest regards," in concise.body
+
+
+def _case_with_topic(topic: str) -> tuple[Case, Advice, int, Action]:
+    data = copy.deepcopy(dict(load_case(EXAMPLES["just-after-interview"]).raw))
+    data["interviews"][0]["topics"] = [topic]
+    case = case_from_mapping(data, "topic.yaml")
+    advice = api.advise(case, example_at("just-after-interview"))
+    index, action = action_of(advice, "send_thank_you")
+    return case, advice, index, action
+
+
+def test_professional_tone_drops_a_sentence_with_an_exclamation_mark() -> None:
+    case, advice, index, action = _case_with_topic("the Yahoo! Mail migration")
+    plain = drafting.compose(replace(action, style=()), index, case, advice)
+    professional = drafting.compose(replace(action, style=(Style("professional_tone"),)), index, case, advice)
+    assert "our discussion of the Yahoo! Mail migration." in plain.body
+    assert "!" not in professional.body and "Mail migration" not in professional.body
+
+
+@pytest.mark.parametrize("topic", ["the \U0001F680 rocket launch", "what we are gonna build next",
+                                   "why is this taking so long"])
+def test_sentences_the_rules_would_flag_are_never_written(topic: str) -> None:
+    case, advice, index, action = _case_with_topic(topic)
+    body = drafting.compose(action, index, case, advice).body
+    found = analyse(body)
+    assert topic not in body
+    assert (found.emoji_count, found.slang_count, found.pushy_count) == (0, 0, 0)
+
+
+@pytest.mark.parametrize("stem", sorted(EXAMPLES))
+def test_shipped_templates_write_in_a_professional_tone(stem: str) -> None:
+    case, advice = situation(stem)
+    for index, action in enumerate(advice.actions, 1):
+        if not drafting.is_message(action):
+            continue
+        for message in drafting.messages(action, case, advice):
+            for kind in drafting.KINDS:
+                body = drafting.compose(message, index, case, advice, kind).body
+                offer = kind == "competing_offer" or "mention_competing_offer" in action.include
+                findings = [f for f in analyse(body).findings if not (offer and f.kind == "competing_offer")]
+                assert "!" not in body and findings == [], (kind, body)
+
+
+# --- kinds and recipients ---------------------------------------------------------------------
+
+def test_kind_follows_the_action() -> None:
+    base = Action("send_follow_up", ("pat",), "email", None, "open")
+    assert drafting.kind_of(base) == "follow_up"
+    assert drafting.kind_of(replace(base, ordinal=2)) == "final_follow_up"
+    assert drafting.kind_of(replace(base, action="send_thank_you")) == "thank_you"
+    assert drafting.kind_of(replace(base, action="send_thank_you",
+                                    include=("ask_lead_to_extend_thanks",))) == "thank_you_group_lead"
+    expected = {"send_materials": "materials", "connect_linkedin": "linkedin_note", "place_call": "call_script",
+                "respond_to_rejection": "rejection_reply", "request_feedback": "feedback_request",
+                "notify_competing_offer": "competing_offer"}
+    for name, kind in expected.items():
+        assert drafting.kind_of(replace(base, action=name)) == kind
+
+
+def test_an_action_that_is_not_a_message_cannot_be_drafted() -> None:
+    action = Action("continue_job_search", (), None, None, "open")
+    assert not drafting.is_message(action)
+    with pytest.raises(UserError, match=r"action 2 \(continue_job_search\) is not a message"):
+        drafting.kind_of(action, 2)
+
+
+def test_individual_notes_are_split_and_status_messages_narrowed() -> None:
+    case, advice = situation("panel-multiple-interviewers")
+    _, thanks = action_of(advice, "send_thank_you")
+    assert [m.to for m in drafting.messages(thanks, case, advice)] == [("cwu",), ("bjohnson",)]
+    case, advice = situation("reply-with-new-date")
+    _, follow_up = action_of(advice, "send_follow_up")
+    assert [m.to for m in drafting.messages(follow_up, case, advice)] == [("dfoster",)]
+
+
+def test_an_unknown_kind_is_a_user_error() -> None:
+    case, advice = situation("just-after-interview")
+    index, action = action_of(advice, "send_thank_you")
+    with pytest.raises(UserError, match="unknown draft kind 'memo'"):
+        drafting.compose(action, index, case, advice, "memo")
+
+
+# --- the sandbox ------------------------------------------------------------------------------
+
+def _with_template(source: str) -> drafting.Draft:
+    case, advice = situation("just-after-interview")
+    index, action = action_of(advice, "send_thank_you")
+    return drafting.compose(action, index, case, advice, template=source)
+
+
+@pytest.mark.parametrize("source, error", [
+    ("{{ ''.__class__ }}", "SecurityError"),
+    ("{{ ''.__class__.__mro__[1].__subclasses__() }}", "SecurityError"),
+    ("{{ candidate.__class__ }}", "SecurityError"),
+    ("{{ say.__globals__ }}", "SecurityError"),
+    ("{{ interview.topics.append('x') }}", "SecurityError"),
+    ("{{ 'x' * 10**9 }}", "SecurityError"),
+    ("{{ 2 ** 100000 }}", "SecurityError"),
+    ("{% include '/etc/passwd' %}", "TemplateNotFound"),
+    ("{% import '../../../../etc/passwd' as secrets %}", "TemplateNotFound"),
+    ("{% extends '/etc/hostname' %}", "TemplateNotFound"),
+    ("{{ range(10**9)|list }}", "OverflowError"),
+    ("{% macro again() %}{{ again() }}{% endmacro %}{{ again() }}", "RecursionError"),
+    ("{{ lipsum() }}", "UndefinedError"),
+    ("{{ undefined_name }}", "UndefinedError"),
+    ("{% if %}", "TemplateSyntaxError"),
+])
+def test_a_template_cannot_run_code_or_read_files(source: str, error: str) -> None:
+    with pytest.raises(UserError, match=error) as caught:
+        _with_template(source)
+    assert "root:" not in str(caught.value)
+
+
+def test_the_sandbox_only_knows_the_shipped_templates() -> None:
+    env = drafting.environment()
+    assert isinstance(env.loader, DictLoader)
+    shipped = {p.name for p in (ROOT / "followup_rules" / "templates").glob("*.txt.j2")}
+    assert set(env.list_templates()) == shipped == {f"{k}.txt.j2" for k in drafting.KINDS}
+
+
+def test_a_template_string_from_a_ruleset_fills_like_a_shipped_one() -> None:
+    draft = _with_template("Subject: About {{ position }}\n\n{{ salutation }}\n\n{{ line('reference_specific_topic') }}"
+                           " {{ rest() }}\n\nBest regards,\n{{ candidate.name }}\n")
+    assert draft.subject == "About Senior Data Analyst" and draft.template == "<template>"
+    assert draft.body.startswith("Dear Rosa,\n\nI especially enjoyed our discussion of quarterly risk reporting")
+    assert "I remain very interested" in draft.body  # rest(): reiterate_interest is included
+
+
+def test_a_template_string_may_include_a_shipped_template() -> None:
+    assert _with_template("{% include 'thank_you.txt.j2' %}") == replace(
+        drafted("just-after-interview", "send_thank_you"), template="<template>")
+
+
+def test_a_template_error_names_the_template_and_line() -> None:
+    with pytest.raises(UserError) as caught:
+        _with_template("Subject: x\n\n{{ oops(}")
+    problem = caught.value.problems[0]
+    assert (problem.file, problem.line, problem.code) == ("<template>", 3, "FR070")
+
+
+# --- each draft passes the rulesets that produced it ------------------------------------------
+
+def _warnings_on_the_draft(case: Case, draft: drafting.Draft, channel: str, when: Any, action: Action,
+                           advice: Advice) -> list[str]:
+    """Warnings of `don't` rules that test a draft fact and fire only once the draft is in the case,
+    from the rulesets citing the action (advise and ruleset objects, not `drafting.check`)."""
+    rulesets = drafting.citing_rulesets(action, advice)
+    rules = {f"{r.id}/{rule.id}": rule for r in rulesets for rule in r.rules}
+    data = copy.deepcopy(dict(case.raw))
+    data.pop("draft", None)
+    baseline = api.advise(case_from_mapping(data, case.name), advice.at, rulesets)
+    before = {(w.code, c.rule) for w in baseline.warnings for c in w.by}
+    data["draft"] = drafting.case_draft(draft, drafting.case_channel(channel, case), when)
+    after = api.advise(case_from_mapping(data, case.name), advice.at, rulesets)
+    found = []
+    for warning in after.warnings:
+        for citation in warning.by:
+            rule = rules[citation.rule]
+            tests_draft = rule.when is not None and any(
+                (leaf.fact or "").startswith("draft.") for leaf in rule.when.leaves())
+            if rule.kind == "dont" and tests_draft and (warning.code, citation.rule) not in before:
+                found.append(f"{warning.code} {citation.rule}")
+    return found
+
+
+def _channel(action: Action) -> str:
+    if action.channel in drafting.CHANNEL_OF:
+        return drafting.CHANNEL_OF[action.channel]
+    return {"connect_linkedin": "linkedin", "place_call": "phone"}.get(action.action, "email")
+
+
+def _synthetic() -> dict[str, tuple[dict[str, Any], str, str]]:
+    """Cases for the kinds no example calls for (pending materials, a final follow-up): data, at, kind."""
+    materials = copy.deepcopy(dict(load_case(EXAMPLES["just-after-interview"]).raw))
+    materials["materials"] = [{"item": "the Power BI dashboard prototype", "origin": "mentioned_by_candidate"}]
+    final = copy.deepcopy(dict(load_case(EXAMPLES["decision-date-passed"]).raw))
+    final["messages"].append({"at": "2025-02-25T10:00:00+01:00", "direction": "out", "kind": "follow_up",
+                              "channel": "email", "party": "akaya"})
+    return {"materials": (materials, example_at("just-after-interview"), "materials"),
+            "final-follow-up": (final, "2025-03-05T09:00:00+01:00", "final_follow_up")}
+
+
+def _situations() -> list[tuple[str, Case, Advice, frozenset[str]]]:
+    """Each example with every kind, then each synthetic case with only the kind it stands in for."""
+    found = [(stem, *situation(stem), frozenset(drafting.KINDS)) for stem in EXAMPLES]
+    for name, (data, at, kind) in _synthetic().items():
+        case = case_from_mapping(data, f"{name}.yaml")
+        found.append((name, case, api.advise(case, at), frozenset({kind})))
+    return found
+
+
+def _drafts_on_trial() -> list[tuple[str, Case, Advice, int, Action, str]]:
+    trials = []
+    for name, case, advice, wanted in _situations():
+        for index, action in enumerate(advice.actions, 1):
+            if not drafting.is_message(action):
+                continue
+            kinds = {drafting.kind_of(action)}
+            if action.action == "send_thank_you":
+                kinds |= {"thank_you", "thank_you_group_lead"}
+            trials += [(name, case, advice, index, action, kind) for kind in sorted(kinds & wanted)]
+    return trials
+
+
+def _problems(case: Case, advice: Advice, index: int, action: Action, kind: str) -> list[str]:
+    channel = _channel(action)
+    found = []
+    for message in drafting.messages(action, case, advice, kind):
+        draft = drafting.compose(message, index, case, advice, kind)
+        hours = (9, 17) if channel == "phone" else None
+        when = drafting.schedule(draft, channel, message, case, advice, hours).at
+        found += [f"{draft.to}: {p}" for p in _warnings_on_the_draft(case, draft, channel, when, message, advice)]
+    return found
+
+
+def test_every_template_passes_the_rulesets_that_produced_it() -> None:
+    trials = _drafts_on_trial()
+    failures = [f"{name} #{index} {kind}: {problems}" for name, case, advice, index, action, kind in trials
+                if (problems := _problems(case, advice, index, action, kind))]
+    assert failures == []
+    assert {kind for *_, kind in trials} == set(drafting.KINDS)
+
+
+@pytest.mark.xfail(strict=True, reason="comprehensive-guide/phone-call still asks for a call after a status "
+                   "follow-up, which its no-repeated-messages forbids (request in /work/notes/requests.md)")
+def test_a_call_after_a_status_follow_up_passes_comprehensive_guide() -> None:
+    data, at, _ = _synthetic()["final-follow-up"]
+    case = case_from_mapping(data, "final-follow-up.yaml")
+    advice = api.advise(case, at)
+    index, action = action_of(advice, "place_call")
+    assert _problems(case, advice, index, action, "call_script") == []
+
+
+# --- check: what a draft itself raises ----------------------------------------------------------
+
+def _check(stem: str, name: str, body: str | None = None, channel: str = "email",
+           **draft_changes: Any) -> tuple[drafting.Objection, ...]:
+    case, advice = situation(stem)
+    index, action = action_of(advice, name)
+    draft = drafting.compose(action, index, case, advice)
+    draft = replace(draft, body=body if body is not None else draft.body, **draft_changes)
+    return drafting.check(draft, channel, action, case, advice)
+
+
+def test_check_finds_what_a_bad_draft_raises() -> None:
+    pushy = _check("decision-date-passed", "send_follow_up",
+                   "Dear Aylin,\n\nI need an answer ASAP about the role and our talk on event sourcing.\n\n"
+                   "Best regards,\nJonas Weber\n")
+    assert {(o.code, o.timing) for o in pushy} >= {("pushy_language", False)}
+    generic = _check("just-after-interview", "send_thank_you",
+                     "Dear Rosa,\n\nThank you for meeting me.\n\nBest regards,\nMaya Goldberg\n")
+    assert "generic_message" in {o.code for o in generic}
+
+
+def test_check_blames_a_posted_thank_you() -> None:
+    data = copy.deepcopy(dict(load_case(EXAMPLES["just-after-interview"]).raw))
+    data["draft"] = {"kind": "thank_you", "channel": "note_mailed", "to": ["rhernandez"], "body": "-"}
+    case = case_from_mapping(data, "posted.yaml")
+    advice = api.advise(case, example_at("just-after-interview"))
+    index, action = action_of(advice, "send_thank_you")
+    draft = drafting.compose(action, index, case, advice)
+    assert drafting.posted(case) and drafting.case_channel("letter", case) == "note_mailed"
+    codes = {(o.code, o.rule) for o in drafting.check(draft, "letter", action, case, advice)}
+    assert ("thank_you_by_mail", "levo-5-things/no-mailed-note") in codes
+
+
+def test_check_does_not_blame_the_draft_for_the_history() -> None:
+    case, advice = situation("decision-date-passed")
+    assert "thank_you_too_early" in {w.code for w in advice.warnings}  # raised by the sent thank-you
+    assert _check("decision-date-passed", "send_follow_up") == ()
+
+
+def test_schedule_moves_a_message_the_rules_find_too_early() -> None:
+    case, advice = situation("panel-multiple-interviewers")
+    index, action = action_of(advice, "send_follow_up")
+    draft = drafting.compose(action, index, case, advice)
+    early = drafting.check(draft, "email", action, case, advice, action.window.target)
+    assert [(o.code, o.timing) for o in early] == [("follow_up_too_early", True)]
+    plan = drafting.schedule(draft, "email", action, case, advice)
+    assert plan.at.isoformat() == "2025-09-24T09:00:00-07:00"
+    assert plan.objections == () and [o.rule for o in plan.moved_by] == ["comprehensive-guide/mind-elapsed"]
+
+
+def test_case_draft_is_a_valid_case_draft() -> None:
+    case, advice = situation("rejection")
+    index, action = action_of(advice, "respond_to_rejection")
+    draft = drafting.compose(action, index, case, advice)
+    data = drafting.case_draft(draft, "email", advice.at)
+    assert data["kind"] == "rejection_response" and data["kind"] in vocabulary.OUT_KINDS
+    placed = case_from_mapping({**case.raw, "draft": data}, "x.yaml").draft
+    assert placed is not None and placed.body == draft.body and placed.at == advice.at
+    assert set(drafting.CASE_KINDS.values()) <= set(vocabulary.OUT_KINDS)
+    yaml.safe_dump(data)  # plain data
