@@ -20,6 +20,8 @@ RULESET = click.option("--ruleset", "rulesets", multiple=True, metavar="ID[@RANG
                        help="Use these rulesets instead of the default profile (repeatable).")
 RULES_PATH = click.option("--rules-path", "rules_path", multiple=True, type=click.Path(),
                           help="Extra folder or file of rulesets (repeatable; also FOLLOWUP_RULES_PATH).")
+LOCK = click.option("--lock", "lock", default=None, type=click.Path(dir_okay=False),
+                    help="Use exactly the rulesets of this lock file (default: ./followup.lock if present).")
 
 
 def _style(ctx_color: bool) -> Any:
@@ -37,9 +39,14 @@ def _library(rules_path: Sequence[str]) -> Any:
     return Library(rules_path) if rules_path else default_library()
 
 
-def _selection(rulesets: Sequence[str], industry: str | None, case: Any, library: Any) -> list[Any]:
+def _selection(rulesets: Sequence[str], industry: str | None, case: Any, library: Any,
+               lock: str | None = None) -> list[Any]:
     from .api import select
+    from .lock import find_lock, read_lock
 
+    lock_file = None if rulesets else find_lock(lock)
+    if lock_file is not None:
+        return read_lock(lock_file, library)
     chosen = select(case, list(rulesets) or None, library)
     if industry and not rulesets:
         chosen = [r for r in chosen if not r.id.startswith("industry-")]
@@ -64,15 +71,17 @@ def cli() -> None:
 @click.option("--precedence", "precedence", multiple=True, metavar="ID",
               help="Ruleset order for --policy precedence (repeatable; default: the selection order).")
 @click.option("--strict", is_flag=True, help="Exit 1 when the advice holds an error-level warning.")
+@LOCK
 @FORMAT_MD
 def advise(case_file: str, at: str | None, rulesets: Sequence[str], rules_path: Sequence[str],
-           industry: str | None, policy: str, precedence: Sequence[str], strict: bool, fmt: str) -> None:
+           industry: str | None, policy: str, precedence: Sequence[str], strict: bool, lock: str | None,
+           fmt: str) -> None:
     """What to do now and next for CASE, each item citing its rules."""
     from . import api, render
 
     case = api.load_case(case_file)
     library = _library(rules_path)
-    advice = api.advise(case, at, _selection(rulesets, industry, case, library), policy=policy,
+    advice = api.advise(case, at, _selection(rulesets, industry, case, library, lock), policy=policy,
                         precedence=precedence, library=library)
     if fmt == "json":
         _dump(advice.to_dict())
@@ -92,15 +101,16 @@ def advise(case_file: str, at: str | None, rulesets: Sequence[str], rules_path: 
 @click.option("--industry", help="Use this industry overlay instead of the case's.")
 @click.option("--rule", "rule", metavar="ID", help="Only this rule (`id` or `ruleset/id`).")
 @click.option("--why-not", "why_not", is_flag=True, help="Only rules that did not fire, with what would flip them.")
+@LOCK
 @FORMAT_MD
 def explain(case_file: str, at: str | None, rulesets: Sequence[str], rules_path: Sequence[str],
-            industry: str | None, rule: str | None, why_not: bool, fmt: str) -> None:
+            industry: str | None, rule: str | None, why_not: bool, lock: str | None, fmt: str) -> None:
     """Why each rule fired or not for CASE."""
     from . import api, render
 
     case = api.load_case(case_file)
     library = _library(rules_path)
-    explanation = api.explain(case, at, _selection(rulesets, industry, case, library),
+    explanation = api.explain(case, at, _selection(rulesets, industry, case, library, lock),
                               library=library).only(rule, why_not)
     if rule and not explanation.verdicts:
         raise UserError(f"no rule {rule!r} in the selected rulesets")
@@ -185,8 +195,10 @@ def rulesets_validate(paths: Sequence[str], sources: str | None, fmt: str) -> No
 
 @rulesets.command("test")
 @click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--min-coverage", "min_coverage", type=click.FloatRange(0, 100), default=None, metavar="N",
+              help="Fail unless N% of rules are seen firing and silent and every condition true and false.")
 @FORMAT
-def rulesets_test(paths: Sequence[str], fmt: str) -> None:
+def rulesets_test(paths: Sequence[str], min_coverage: float | None, fmt: str) -> None:
     """Run the YAML tests inside rulesets (default: the shipped ones); exit 1 on a failure."""
     from .testing import run_paths
 
@@ -195,7 +207,12 @@ def rulesets_test(paths: Sequence[str], fmt: str) -> None:
         _dump(report.to_dict())
     else:
         click.echo(report.text(), nl=False)
-    if report.failed:
+    short = min_coverage is not None and report.coverage_percent() < min_coverage
+    if short and fmt == "text":
+        click.echo(f"coverage {report.coverage_percent():.1f}% is below --min-coverage {min_coverage:g}; missing:")
+        for gap in report.missing():
+            click.echo(f"  {gap}")
+    if report.failed or short:
         sys.exit(1)
 
 

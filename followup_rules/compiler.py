@@ -24,6 +24,8 @@ SHARD_RULES = 32
 SHARD_TESTS = 384
 
 _TRUE, _FALSE = "true", "false"
+#: Anchors every case has: no implied "anchor known" test for them.
+ALWAYS_KNOWN = frozenset({"at", "interview_start", "interview_end"})
 Expr = Union[dict[str, Any], str]
 
 
@@ -72,7 +74,7 @@ def full_condition(ruleset: Ruleset, rule: Rule) -> Condition | None:
     if rule.when is not None:
         parts.append(rule.when)
     window = rule.then.window
-    if window is not None and window.anchor != "at":
+    if window is not None and window.anchor not in ALWAYS_KNOWN:
         parts.append(Condition("test", fact=anchor_fact(window.anchor), op="eq", value=True, implicit=True))
     if not parts:
         return None

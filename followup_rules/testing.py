@@ -48,6 +48,7 @@ class RuleTest:
     spec: Mapping[str, Any]
     fired: set[str] = field(default_factory=set)
     leaves: dict[str, list[tuple[int, bool]]] = field(default_factory=dict)
+    leaf_text: dict[str, list[str]] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return f"{self.ruleset.id}::{self.name}"
@@ -78,7 +79,9 @@ class RuleTest:
         for crule in compiled.rules:
             if crule.condition is not None:
                 outcome = evaluate_condition(crule.condition, facts.values, compiled.params)
-                self.leaves[crule.rule.id] = [(i, leaf.passed) for i, leaf in enumerate(_leaf_outcomes(outcome))]
+                leaves = _leaf_outcomes(outcome)
+                self.leaves[crule.rule.id] = [(i, leaf.passed) for i, leaf in enumerate(leaves)]
+                self.leaf_text[crule.rule.id] = [leaf.condition.describe() for leaf in leaves]
         result = source_result(compiled, self.fired, facts, case, calendar)
         return result, dict(facts.values), self._failures(result, at, facts.values)
 
@@ -185,13 +188,23 @@ class Report:
                 gaps.append(f"{rule}: never fired by a test")
             if not cov["silent"]:
                 gaps.append(f"{rule}: never left silent by a test")
-            gaps += [f"{rule}: condition {i + 1} never {outcome}" for i, outcome in cov["conditions_missing"]]
+            text = cov.get("conditions_text") or []
+            gaps += [f"{rule}: condition {i + 1} ({text[i] if i < len(text) else '?'}) never {outcome}"
+                     for i, outcome in cov["conditions_missing"]]
         return gaps
 
     def percent(self) -> float:
+        """Share of rules seen both firing and silent (each counts twice)."""
         total = sum(2 for _ in self.coverage)
         done = sum(int(c["fired"]) + int(c["silent"]) for c in self.coverage.values())
         return 100.0 * done / total if total else 100.0
+
+    def coverage_percent(self) -> float:
+        """Share of outcomes seen: each rule firing and silent, each condition true and false."""
+        total = sum(2 + 2 * c["conditions_total"] for c in self.coverage.values())
+        missing = sum(int(not c["fired"]) + int(not c["silent"]) + len(c["conditions_missing"])
+                      for c in self.coverage.values())
+        return 100.0 * (total - missing) / total if total else 100.0
 
     def text(self) -> str:
         lines = [("FAIL " if f else "ok   ") + name + "".join("\n       " + x for x in f) for name, f in self.results]
@@ -202,7 +215,8 @@ class Report:
             lines.append(f"{rule:<60} {'yes' if cov['fired'] else 'NO':<6} {'yes' if cov['silent'] else 'NO':<7} "
                          f"{seen}/{cov['conditions_total'] * 2}")
         passed = len(self.results) - self.failed
-        lines.append(f"\nrule coverage {self.percent():.1f}% (fired and silent)")
+        lines.append(f"\nrule coverage {self.percent():.1f}% (fired and silent); "
+                     f"outcome coverage {self.coverage_percent():.1f}% (conditions true and false too)")
         lines.append(f"{passed} passed, {self.failed} failed")
         return "\n".join(lines) + "\n"
 
@@ -210,7 +224,8 @@ class Report:
         return {"tests": [{"name": n, "passed": not f, "failures": f} for n, f in self.results],
                 "coverage": {r: {**c, "conditions_missing": [list(m) for m in c["conditions_missing"]]}
                              for r, c in sorted(self.coverage.items())},
-                "rule_coverage_percent": round(self.percent(), 1), "missing": self.missing(),
+                "rule_coverage_percent": round(self.percent(), 1),
+                "coverage_percent": round(self.coverage_percent(), 1), "missing": self.missing(),
                 "passed": len(self.results) - self.failed, "failed": self.failed}
 
 
@@ -231,12 +246,13 @@ def run_tests(tests: Sequence[RuleTest]) -> Report:
             seen[key]["fired" if key in test.fired else "silent"] = True
             seen[key]["outcomes"].update(test.leaves.get(rule.id, []))
             seen[key]["conditions_total"] = max(seen[key]["conditions_total"], len(test.leaves.get(rule.id, [])))
+            seen[key].setdefault("conditions_text", test.leaf_text.get(rule.id))
     coverage = {}
     for key, cov in seen.items():
         missing = [(i, word) for i in range(cov["conditions_total"]) for word, flag in (("true", True), ("false", False))
                    if (i, flag) not in cov["outcomes"]]
         coverage[key] = {"fired": cov["fired"], "silent": cov["silent"], "conditions_total": cov["conditions_total"],
-                         "conditions_missing": missing}
+                         "conditions_missing": missing, "conditions_text": cov.get("conditions_text") or []}
     return Report(results, coverage)
 
 
