@@ -141,9 +141,10 @@ class Library:
         return [self.get(rid) for rid in dict.fromkeys(ids)]
 
 
-def _at(ruleset: Ruleset, path: tuple[str, ...], code: str, message: str, hint: str = "") -> Problem:
+def _at(ruleset: Ruleset, path: tuple[str, ...], code: str, message: str, hint: str = "",
+        on_key: bool = False) -> Problem:
     doc = ruleset.doc or Document(ruleset.path, {})
-    return doc.problem(path, code, message, hint)
+    return doc.problem(path, code, message, hint, on_key)
 
 
 def inherit(child: Ruleset, parent: Ruleset) -> Ruleset:
@@ -155,7 +156,7 @@ def inherit(child: Ruleset, parent: Ruleset) -> Ruleset:
     for rid in child.overrides:
         if rid not in parent_ids:
             problems.append(_at(child, ("overrides", rid), "FR036", f"overrides {rid!r}, which {parent.id} does not have",
-                                did_you_mean(rid, parent_ids)))
+                                did_you_mean(rid, parent_ids), on_key=True))
     for rule in child.rules:
         if rule.id in parent_ids:
             problems.append(_at(child, rule.path + ("id",), "FR028",
