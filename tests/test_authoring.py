@@ -207,27 +207,28 @@ def test_cli_lock_then_advise_uses_the_lock(tmp_path: Path, monkeypatch: pytest.
     assert [r["id"] for r in json.loads(result.output)["rulesets"]] == ["pro-tips"]
 
 
-def test_min_coverage_fails_and_names_what_is_missing(tmp_path: Path) -> None:
+def test_min_coverage_fails_and_names_what_is_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
     runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path):
-        assert runner.invoke(cli, ["rulesets", "new", "my-rules"]).exit_code == 0
-        full = runner.invoke(cli, ["rulesets", "test", "my-rules.yaml", "--min-coverage", "100"])
-        assert full.exit_code == 0, full.output
-        text = Path("my-rules.yaml").read_text()
-        cut = text[: text.index("  - name: nothing-while-the-interview-runs")]
-        Path("my-rules.yaml").write_text(cut)
-        short = runner.invoke(cli, ["rulesets", "test", "my-rules.yaml", "--min-coverage", "100"])
-        assert short.exit_code == 1
-        assert "condition 1 (interview.ended eq true) never false" in short.output
+    assert runner.invoke(cli, ["rulesets", "new", "my-rules"]).exit_code == 0
+    full = runner.invoke(cli, ["rulesets", "test", "my-rules.yaml", "--min-coverage", "100"])
+    assert full.exit_code == 0, full.output
+    text = Path("my-rules.yaml").read_text()
+    cut = text[: text.index("  - name: nothing-while-the-interview-runs")]
+    Path("my-rules.yaml").write_text(cut)
+    short = runner.invoke(cli, ["rulesets", "test", "my-rules.yaml", "--min-coverage", "100"])
+    assert short.exit_code == 1
+    assert "condition 1 (interview.ended eq true) never false" in short.output
 
 
-def test_a_failing_rule_test_shows_expected_actual_and_facts(tmp_path: Path) -> None:
+def test_a_failing_rule_test_shows_expected_actual_and_facts(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
     runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path):
-        runner.invoke(cli, ["rulesets", "new", "my-rules"])
-        text = Path("my-rules.yaml").read_text().replace('closes: "2025-03-07T15:00:00-05:00"',
-                                                          'closes: "2025-03-07T18:00:00-05:00"')
-        Path("my-rules.yaml").write_text(text)
-        result = runner.invoke(cli, ["rulesets", "test", "my-rules.yaml"])
-        assert result.exit_code == 1
-        assert ("closes expected 2025-03-07T18:00:00-05:00, got 2025-03-07T15:00:00-05:00" in result.output)
+    runner.invoke(cli, ["rulesets", "new", "my-rules"])
+    text = Path("my-rules.yaml").read_text().replace('closes: "2025-03-07T15:00:00-05:00"',
+                                                      'closes: "2025-03-07T18:00:00-05:00"')
+    Path("my-rules.yaml").write_text(text)
+    result = runner.invoke(cli, ["rulesets", "test", "my-rules.yaml"])
+    assert result.exit_code == 1
+    assert ("closes expected 2025-03-07T18:00:00-05:00, got 2025-03-07T15:00:00-05:00" in result.output)
