@@ -19,10 +19,11 @@ from ._yaml import MAX_BYTES
 from .advice import iso
 from .case import Case, Draft
 from .conditions import Outcome
-from .draft import DraftAnalysis, Finding, analyse
+from .draft import DraftAnalysis, Finding
 from .explain import build_explanation
 from .library import Library
 from .problems import Problem, UserError
+from .ruleset import Condition
 
 #: The draft facts that count findings, and the finding kind each counts.
 FINDING_KINDS: Mapping[str, str] = {
@@ -39,8 +40,8 @@ FINDING_KINDS: Mapping[str, str] = {
 _FACT_OF_KIND = {kind: fact for fact, kind in FINDING_KINDS.items()}
 # Facts that only say which draft it is; they locate a problem only when nothing else does.
 _QUALIFIERS = ("draft.kind", "draft.channel")
-_SYMBOLS = {"eq": "=", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">=", "in": "in",
-            "not_in": "not in", "matches": "matches", "exists": "exists"}
+_SYMBOLS = {"eq": "", "ne": "not ", "lt": "< ", "le": "<= ", "gt": "> ", "ge": ">= ", "in": "one of ",
+            "not_in": "none of ", "matches": "matching ", "exists": "set: "}
 _NEGATED = {"eq": "ne", "ne": "eq", "lt": "ge", "ge": "lt", "le": "gt", "gt": "le", "in": "not_in",
             "not_in": "in"}
 
@@ -178,7 +179,8 @@ def check_draft(case: Case, body: str, name: str = "<draft>", at: datetime | str
     compiled = api.compile_all(api.select(the_case, rulesets, library))
     facts, fired, calendar = api.evaluate(the_case, when, compiled)
     explanation = build_explanation(the_case, when, compiled, fired, facts, calendar)
-    analysis = facts.draft if facts.draft is not None else analyse(body, the_case.interview.topics)
+    analysis = facts.draft
+    assert analysis is not None, "a case with a draft has its analysis"
     rules = {r.key: r.rule for c in compiled for r in c.rules}
     problems = []
     for verdict in explanation.verdicts:
@@ -202,7 +204,7 @@ def check_draft(case: Case, body: str, name: str = "<draft>", at: datetime | str
 class _Support:
     """A leaf test that helped a condition pass; `negated` when it did so by failing under `not`."""
 
-    condition: Any
+    condition: Condition
     actual: Any
     expected: Any
     negated: bool
@@ -217,8 +219,8 @@ def _supporting(outcome: Outcome, negated: bool = False) -> list[_Support]:
         return []
     if c.kind == "not":
         # the inner condition failed; its failing tests are what the rule saw
-        return [_Support(o.condition, o.actual, o.expected, not negated) for o in outcome.children[0].failing_tests()
-                if o.condition.kind == "test"]
+        return [_Support(o.condition, o.actual, o.expected, not negated)
+                for o in outcome.children[0].failing_tests() if o.condition.kind == "test"]
     return [s for child in outcome.children for s in _supporting(child, negated)]
 
 
@@ -226,7 +228,7 @@ def _locate(tests: list[_Support], analysis: DraftAnalysis, topics: Sequence[str
     """The places in the draft that `tests` (passing tests of draft facts) point at."""
     by_fact: dict[str, _Support] = {}
     for t in tests:
-        by_fact.setdefault(t.condition.fact, t)
+        by_fact.setdefault(t.condition.fact or "", t)
     measured = [f for f in by_fact if f != "draft.present" and f not in _QUALIFIERS]
     facts = measured or [f for f in by_fact if f in _QUALIFIERS] or list(by_fact)
     locations: list[Location] = []
@@ -260,7 +262,8 @@ def _paragraphs(support: _Support) -> str:
 
 def _measure(support: _Support) -> str:
     fact = support.condition.fact
-    return f"{fact} is {_show(support.actual)}; the rule fires when it is {_SYMBOLS[_op(support)]} {_show(support.expected)}"
+    when = f"{_SYMBOLS[_op(support)]}{_show(support.expected)}"
+    return f"{fact} is {_show(support.actual)}; the rule fires when it is {when}"
 
 
 def _show(value: Any) -> str:

@@ -198,3 +198,25 @@ def test_unknown_ruleset_is_exit_2(problem_draft: Path, capsys: pytest.CaptureFi
         main(["check", str(problem_draft), "--case", str(CASE), "--ruleset", "levo-5-thing"])
     assert exit_.value.code == 2
     assert "levo-5-things" in capsys.readouterr().err
+
+
+def test_a_negated_test_locates_like_its_positive_form() -> None:
+    from followup_rules.check import _locate, _supporting
+    from followup_rules.conditions import evaluate
+    from followup_rules.draft import analyse
+    from followup_rules.ruleset import Condition
+
+    condition = Condition("all", (
+        Condition("test", fact="draft.present", op="eq", value=True),
+        Condition("any", (
+            Condition("test", fact="thank_you.sent", op="eq", value=True),
+            Condition("not", (Condition("test", fact="draft.paragraphs", op="le", value=3),)),
+        )),
+    ))
+    analysis = analyse(PROBLEM_BODY)
+    outcome = evaluate(condition, {"draft.present": True, "thank_you.sent": False, "draft.paragraphs": 5}, {})
+    assert outcome.passed
+    support = _supporting(outcome)
+    assert [(s.condition.fact, s.negated) for s in support] == [("draft.present", False), ("draft.paragraphs", True)]
+    (location,) = _locate(support, analysis, ())
+    assert (location.line, location.column, location.detail) == (1, 1, "5 paragraphs; the rule allows at most 3")

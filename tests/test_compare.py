@@ -12,6 +12,7 @@ from click.testing import CliRunner, Result
 from followup_rules import api
 from followup_rules.cli import cli, main
 from followup_rules.compare import compare
+from followup_rules.ruleset import Ruleset
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = sorted((ROOT / "rulesets" / "sources").glob("*.yaml"))
@@ -23,7 +24,7 @@ def run(*args: str) -> Result:
     return result
 
 
-def shipped_sources() -> list:
+def shipped_sources() -> list[Ruleset]:
     return [e.ruleset for e in api.default_library().entries if e.group == "sources"]
 
 
