@@ -17,9 +17,10 @@ ahead despite a stop records the outweighed citations in ``Step.despite``.
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from .advice import Action, Advice, Citation, Window, iso
 from .api import CaseLike, Params, RulesetsLike, as_case, compile_all, evaluate, moment, select

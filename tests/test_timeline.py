@@ -152,7 +152,7 @@ def test_to_dict_is_json_and_deterministic(plan: Timeline) -> None:
     assert json.dumps(plan.to_dict()) == json.dumps(again.to_dict())
     data = plan.to_dict()
     assert data["ended"] == "stop" and data["timezone"] == "America/New_York"
-    assert [s["title"] for s in data["steps"]][0] == "Send thank-you to Rosa Hernandez"
+    assert data["steps"][0]["title"] == "Send thank-you to Rosa Hernandez"
     assert data["steps"][2]["despite"][0]["rule"] == "how-often/let-go-after-two"
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -48,7 +49,7 @@ def command(case_file: str, at: str | None, rulesets: Sequence[str], policy: str
     click.echo(timeline_text(timeline, style), nl=False)
 
 
-def timeline_text(timeline: "Timeline", style: Callable[..., str]) -> str:
+def timeline_text(timeline: Timeline, style: Callable[..., str]) -> str:
     """The timeline for people: one block per step, dates in the candidate's timezone."""
     from ..render import when
 
@@ -76,7 +77,7 @@ def timeline_text(timeline: "Timeline", style: Callable[..., str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _window(window: "Window | None", tz: Any) -> str:
+def _window(window: Window | None, tz: Any) -> str:
     from ..render import when
 
     if window is None:
