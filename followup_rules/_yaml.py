@@ -96,10 +96,47 @@ def load_text(text: str, name: str = "<input>") -> Document:
     if node is None:
         raise UserError([Problem(name, 1, 1, "FR004", "the file is empty",
                                  "expected a mapping such as `candidate:` or `id:`")])
+    too_big = _oversized(node)
+    if too_big is not None:
+        raise UserError([Problem(name, too_big.start_mark.line + 1, too_big.start_mark.column + 1, "FR005",
+                                 f"document expands to more than {MAX_NODES:,} values",
+                                 "YAML anchors and aliases may only be used sparingly")])
     doc = Document(name, None)
     builder = _Builder(doc, _Loader(""))
     doc.data = builder.build(node, (), 0)
     return doc
+
+
+def _oversized(root: yaml.Node) -> yaml.Node | None:
+    """The outermost node whose alias-expanded size passes MAX_NODES, without expanding anything."""
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node, depth: int) -> int:
+        if id(node) in sizes:
+            return sizes[id(node)]
+        if depth > MAX_DEPTH:
+            return MAX_NODES + 1  # the builder reports the depth with its own message
+        sizes[id(node)] = MAX_NODES + 1  # a node inside itself (a recursive alias) never ends
+        if isinstance(node, yaml.MappingNode):
+            total = 1 + sum(size(k, depth + 1) + size(v, depth + 1) for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            total = 1 + sum(size(item, depth + 1) for item in node.value)
+        else:
+            total = 1
+        sizes[id(node)] = min(total, MAX_NODES + 1)
+        return sizes[id(node)]
+
+    if size(root, 0) <= MAX_NODES:
+        return None
+    node, seen = root, set()
+    while isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and id(node) not in seen:
+        seen.add(id(node))
+        children = [v for _, v in node.value] if isinstance(node, yaml.MappingNode) else node.value
+        big = next((c for c in children if sizes.get(id(c), 0) > MAX_NODES), None)
+        if big is None:
+            return node
+        node = big
+    return node
 
 
 class _Builder:
