@@ -157,11 +157,18 @@ def _merge_group(actions: list[Action], policy: str, at: datetime) -> Action:
     else:
         window = _agreement([a.window for a in timed])
         backers = [a for a in timed if _contains(a.window, window.opens)]
-    backers = backers or timed[:1]
+    # An action without a window adds its content and citation to the timed advice it joins.
+    backers = (backers or timed[:1]) + [a for a in actions if a.window is None and timed]
     dissent = tuple(Dissent(c.rule, c.source, c.window.says() if c.window else "no timing")
                     for a in actions if a not in backers and a.window is not None for c in a.by)
     first = backers[0]
-    to = tuple(dict.fromkeys(p for a in backers for p in a.to))
+    if first.action in STATUS_ACTIONS:
+        # One contact for status questions (several sources warn against asking more people): the
+        # recipient most backers name, the first backer's on a tie.
+        votes = [a.to for a in backers if a.to]
+        to = max(votes, key=votes.count) if votes else first.to
+    else:
+        to = tuple(dict.fromkeys(p for a in backers for p in a.to))
     include = tuple(dict.fromkeys(i for a in backers for i in a.include))
     style = tuple(dict.fromkeys(s for a in backers for s in a.style))
     overrides = tuple(dict.fromkeys(o for a in backers for o in a.overridden_by))
