@@ -2,12 +2,12 @@
 
 A template is plain text; a first line ``Subject: ...`` becomes the subject. Besides the case's
 data (see ``_context``) a template calls ``say(code, ...)`` for the sentences of the content codes
-the action includes, ``line(code)`` for a sentence it always wants, and ``rest()`` for the included
-codes it did not place itself (``covered(code, ...)`` marks codes its own text says). A code without a sentence, or whose sentence would break the
-message's style, is left out, never printed raw. Templates shipped in ``followup_rules/templates``
-and template strings from rulesets or plugins run in the same ``ImmutableSandboxedEnvironment``:
-no attribute of Python internals, no file outside the shipped templates, no unbounded repetition.
-"""
+the action includes, ``line(code)`` for a sentence it always wants, ``covered(code, ...)`` for codes
+its own text already says, and ``rest()`` for the included codes it did not place. A code without
+a sentence, or whose sentence would break the message's style, is left out, never printed raw.
+Templates shipped in ``followup_rules/templates`` and template strings from rulesets or plugins
+run in the same ``ImmutableSandboxedEnvironment``: no attribute of Python internals, no file
+outside the shipped templates, no unbounded repetition."""
 
 from __future__ import annotations
 
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from .advice import Action, Advice
     from .artifact import Artifact
     from .case import Case, Interviewer
-    from .conditions import Outcome
     from .facts import Facts
     from .library import Library
     from .windows import BusinessCalendar
@@ -243,6 +242,13 @@ def kind_of(action: "Action", index: int = 0) -> str:
     return kind
 
 
+def channel_for(action: "Action") -> str:
+    """The channel plugin an action goes through by default: its own channel, else by what it is."""
+    if action.channel in CHANNEL_OF:
+        return CHANNEL_OF[action.channel]
+    return {"connect_linkedin": "linkedin", "place_call": "phone"}.get(action.action, "email")
+
+
 def is_message(action: "Action") -> bool:
     """Whether an action is a message `compose` can draft."""
     return action.action in ("send_thank_you", "send_follow_up") or action.action in _ACTION_KINDS
@@ -364,13 +370,14 @@ class _Speaker:
         self.context, self.include, self.professional = context, frozenset(include), professional
         self.dropped, self.placed = dropped, placed
         self.named: set[str] = set()
+        self.covered_codes: set[str] = set()
         self.said: list[str] = []
         self.from_rest: set[str] = set()
         self._texts: set[str] = set()
 
     def _sentence(self, code: str) -> str:
         source = SENTENCES.get(code)
-        if source is None or code in self.dropped or code in self.said:
+        if source is None or code in self.dropped or code in self.said or code in self.covered_codes:
             return ""
         text = " ".join(_render(source, f"<sentence {code}>", self.context).split())
         if not text or text in self._texts or not _acceptable(text, self.professional):
@@ -392,7 +399,7 @@ class _Speaker:
     def covered(self, *codes: str) -> str:
         """Mark codes the template's own text already says; they print nothing."""
         self.named.update(codes)
-        self.said.extend(c for c in codes if c not in self.said)
+        self.covered_codes.update(codes)
         return ""
 
     def rest(self) -> str:
@@ -449,6 +456,27 @@ def _fit_paragraphs(body: str, limit: int) -> str:
 
 # --- composing --------------------------------------------------------------------------------
 
+def _shorten(fill: Callable[[frozenset[str]], tuple[str, str, "_Speaker"]], limit: int,
+             label: str) -> tuple[str, str]:
+    """Subject and body within `limit` characters: optional sentences go, those from `rest()` first and
+    the last placed first; then each dropped one that fits again comes back, the most important first."""
+    dropped: list[str] = []
+    subject, body, speaker = fill(frozenset())
+    while len(body.rstrip("\n")) > limit:
+        optional = [c for c in speaker.said if c in speaker.from_rest] or speaker.said
+        if not optional:
+            raise UserError(f"{label} is {len(body.rstrip())} characters with only its fixed text left "
+                            f"(the interview reference), over the limit of {limit}")
+        dropped.append(optional[-1])
+        subject, body, speaker = fill(frozenset(dropped))
+    for code in reversed(list(dropped)):
+        trial_subject, trial_body, _ = fill(frozenset(dropped) - {code})
+        if len(trial_body.rstrip("\n")) <= limit:
+            dropped.remove(code)
+            subject, body = trial_subject, trial_body
+    return subject, body.rstrip("\n")
+
+
 def compose(action: "Action", index: int, case: "Case", advice: "Advice", kind: str | None = None, *,
             template: str | None = None) -> Draft:
     """The draft of one message for `action` (the `index`-th of `advice.actions`).
@@ -471,20 +499,16 @@ def compose(action: "Action", index: int, case: "Case", advice: "Advice", kind: 
     # A first pass learns which codes the template places itself, so `rest()` may come anywhere.
     probe = _Speaker(context, action.include, professional)
     _render(template, name, {**context, **probe.functions()})
-    dropped: frozenset[str] = frozenset()
-    while True:
+
+    def fill(dropped: frozenset[str]) -> tuple[str, str, _Speaker]:
         speaker = _Speaker(context, action.include, professional, dropped, frozenset(probe.named))
         subject, body = _split_subject(_render(template, name, {**context, **speaker.functions()}))
-        body = _tidy(body)
-        if limit is None or len(body.rstrip("\n")) <= limit:
-            break
-        optional = [c for c in speaker.said if c in speaker.from_rest] or speaker.said
-        if not optional:
-            raise UserError(f"action {index}: the {kind.replace('_', ' ')} is {len(body.rstrip())} characters "
-                            f"with only the interview reference left, over the limit of {limit}")
-        dropped = dropped | {optional[-1]}
-    if limit is not None:
-        body = body.rstrip("\n")
+        return subject, _tidy(body), speaker
+
+    if limit is None:
+        subject, body, _ = fill(frozenset())
+    else:
+        subject, body = _shorten(fill, limit, f"action {index}: the {kind.replace('_', ' ')}")
     max_paragraphs = _max_paragraphs(action)
     if max_paragraphs is not None:
         body = _fit_paragraphs(body, max_paragraphs)
@@ -499,18 +523,19 @@ def send_time(action: "Action", at: datetime) -> datetime:
     return action.window.target
 
 
-def case_channel(channel: str, case: "Case") -> str:
+def case_channel(channel: str, case: "Case", action: "Action | None" = None) -> str:
     """The case channel (vocabulary CHANNELS) a draft rendered for a channel plugin goes by."""
     if channel == "phone":
         return "phone_call"
     if channel == "letter":
-        return "note_mailed" if posted(case) else "note_hand_delivered"
+        return "note_mailed" if posted(case, action) else "note_hand_delivered"
     return channel
 
 
-def posted(case: "Case") -> bool:
-    """Whether the case says the note will go by post."""
-    return case.draft is not None and case.draft.channel == "note_mailed"
+def posted(case: "Case", action: "Action | None" = None) -> bool:
+    """Whether the case (its planned draft) or the action says the note will go by post."""
+    planned = case.draft is not None and case.draft.channel == "note_mailed"
+    return planned or (action is not None and action.channel == "note_mailed")
 
 
 def case_draft(draft: Draft, channel: str, at: datetime | None = None) -> dict[str, Any]:
@@ -524,32 +549,6 @@ def case_draft(draft: Draft, channel: str, at: datetime | None = None) -> dict[s
 
 # --- checking a draft against the rules behind it ---------------------------------------------
 
-def _mentions_draft(outcome: "Outcome") -> bool:
-    c = outcome.condition
-    if c.kind == "test":
-        return bool(c.fact and c.fact.startswith("draft."))
-    return any(_mentions_draft(child) for child in outcome.children)
-
-
-def _draft_leaves(outcome: "Outcome") -> list[str] | None:
-    """The draft facts that make `outcome` hold, or None when it holds (or fails) without the draft."""
-    c = outcome.condition
-    if not outcome.passed:
-        return None
-    if c.kind == "test":
-        return [c.fact] if c.fact and c.fact.startswith("draft.") else None
-    if c.kind == "not":
-        return ["draft.present"] if _mentions_draft(outcome.children[0]) else None
-    if c.kind == "all":
-        found = [leaf for child in outcome.children for leaf in (_draft_leaves(child) or [])]
-        return found or None
-    for child in outcome.children:
-        leaves = _draft_leaves(child)
-        if leaves:
-            return leaves
-    return None
-
-
 def citing_rulesets(action: "Action", advice: "Advice", library: "Library | None" = None) -> list[Any]:
     """The rulesets (as used for `advice`) whose rules back `action`."""
     from .api import default_library
@@ -562,53 +561,34 @@ def citing_rulesets(action: "Action", advice: "Advice", library: "Library | None
 
 def check(draft: Draft, channel: str, action: "Action", case: "Case", advice: "Advice", at: datetime | None = None,
           library: "Library | None" = None) -> tuple[Objection, ...]:
-    """The DON'Ts of the rulesets backing `action` that the draft raises when sent at `at`.
-
-    A DON'T counts only when its condition holds because of the draft (a draft fact decides a
-    branch that holds), not when the case's history alone already raises it.
-    """
-    from copy import deepcopy
-
-    from .api import compile_all, evaluate
-    from .case import case_from_mapping
-    from .explain import build_explanation
-    from .resolve import build_advice
+    """The DON'Ts of the rulesets backing `action` that the draft raises when sent at `at` (default:
+    `send_time`), as `followup check` finds them: rules the draft's own facts helped fire."""
+    from .case import Draft as CaseDraft
+    from .check import check_draft
 
     rulesets = citing_rulesets(action, advice, library)
     if not rulesets:
         return ()
     when = at or send_time(action, advice.at)
-    data = deepcopy(dict(case.raw))
-    data["draft"] = case_draft(draft, case_channel(channel, case), when)
-    with_draft = case_from_mapping(data, case.name)
-    # Evaluated directly rather than through `advise`, so observing plugins never see a check.
-    compiled = compile_all(rulesets)
-    facts, fired, calendar = evaluate(with_draft, advice.at, compiled)
-    warnings = build_advice(with_draft, advice.at, compiled, fired, facts, advice.policy, calendar).warnings
-    verdicts = {v.rule: v for v in build_explanation(with_draft, advice.at, compiled, fired, facts,
-                                                     calendar).verdicts}
-    found = []
-    for warning in warnings:
-        for citation in warning.by:
-            verdict = verdicts.get(citation.rule)
-            if verdict is None or verdict.kind != "dont" or verdict.outcome is None:
-                continue
-            leaves = _draft_leaves(verdict.outcome)
-            if leaves:
-                found.append(Objection(warning.code, citation.rule, verdict.says,
-                                       any(leaf in _TIME_FACTS for leaf in leaves)))
-    return tuple(dict.fromkeys(found))
+    placed = replace(case, draft=CaseDraft(CASE_KINDS[draft.kind], case_channel(channel, case, action), draft.to,
+                                           draft.body, when))
+    result = check_draft(placed, draft.body, draft.template, when, [f"{r.id}@{r.version}" for r in rulesets],
+                         library)
+    return tuple(Objection(p.code, p.rule, p.says, any(loc.fact in _TIME_FACTS for loc in p.locations))
+                 for p in result.problems if p.kind == "dont")
 
 
 # --- when to send ----------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Schedule:
-    """When a message should go, what the rules still object to then, and what moved it there."""
+    """When a message should go, what the rules still object to then, and what moved it there from
+    the first allowed moment (`first`)."""
 
     at: datetime
     objections: tuple[Objection, ...]
     moved_by: tuple[Objection, ...] = ()
+    first: datetime | None = None
 
 
 def calendar_for(case: "Case") -> "BusinessCalendar":
@@ -667,8 +647,17 @@ def schedule(draft: Draft, channel: str, action: "Action", case: "Case", advice:
             break
         found = check(draft, channel, action, case, advice, moment, library)
         if not any(o.timing for o in found):
-            return Schedule(moment, found, blocking)
+            return Schedule(moment, found, blocking, first)
     return Schedule(first, objections)
+
+
+def plan_notes(plan: Schedule, tz: Any) -> list[str]:
+    """What a schedule means for the person sending: why it moved, what the rules still object to."""
+    from .render import when
+
+    notes = [f"later than the first possible moment ({when(plan.first, tz)}) because {o.rule} says: {o.says}"
+             for o in plan.moved_by]
+    return notes + [f"the rules object: {o.code} ({o.rule}): {o.says}" for o in plan.objections]
 
 
 # --- artifacts --------------------------------------------------------------------------------

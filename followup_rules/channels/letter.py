@@ -1,0 +1,56 @@
+"""The letter channel: a handwritten note, with a warning when the case says it will be posted."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
+
+from ..hookspecs import hookimpl
+
+if TYPE_CHECKING:
+    from ..advice import Action, Advice
+    from ..artifact import Artifact
+    from ..case import Case
+
+CHANNEL = "letter"
+#: The source that says never to post a thank-you note, and its words.
+NO_MAIL_SOURCE = "001_e08dceeb9b726398.txt"
+NO_MAIL_QUOTE = ("Only send a thank-you note if you can drop it off in person, because if you snail mail it, "
+                 "it might arrive late.")
+#: Kinds that are no note on paper.
+NOT_A_NOTE = frozenset({"linkedin_note", "call_script"})
+
+
+@hookimpl
+def followup_channels() -> Sequence[str]:
+    return [CHANNEL]
+
+
+@hookimpl
+def followup_render(action: "Action", index: int, case: "Case", advice: "Advice", channel: str,
+                    settings: Mapping[str, Any]) -> "Artifact | None":
+    return render(action, index, case, advice) if channel == CHANNEL else None
+
+
+def render(action: "Action", index: int, case: "Case", advice: "Advice") -> "Artifact":
+    """The action's message as a note to write by hand (no subject line).
+
+    :raises UserError: the action is a call or a LinkedIn request, which no note can be.
+    """
+    from .. import drafting
+    from ..problems import UserError
+    from ..render import when
+
+    kind = drafting.kind_of(action, index)
+    if kind in NOT_A_NOTE:
+        raise UserError(f"action {index} ({action.action}) is a {kind.replace('_', ' ')}, not a handwritten note")
+    draft = replace(drafting.compose(action, index, case, advice, kind), subject="")
+    notes = ["a handwritten note: copy it onto a card and hand it over in person"]
+    if drafting.posted(case, action):
+        notes.append(f"the case says the note will be posted; one source advises against it: “{NO_MAIL_QUOTE}” "
+                     f"({NO_MAIL_SOURCE})")
+    plan = drafting.schedule(draft, CHANNEL, action, case, advice)
+    notes.append(f"deliver on {when(plan.at, case.timezone)}")
+    notes += drafting.plan_notes(plan, case.timezone)
+    return drafting.text_artifact(draft, action, case, CHANNEL, notes,
+                                  {"posted": drafting.posted(case, action), "send_at": plan.at.isoformat()})

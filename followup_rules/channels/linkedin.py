@@ -1,0 +1,50 @@
+"""The LinkedIn channel: a connection request's note, cut to LinkedIn's 300-character limit."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
+
+from ..hookspecs import hookimpl
+
+if TYPE_CHECKING:
+    from ..advice import Action, Advice
+    from ..artifact import Artifact
+    from ..case import Case
+
+CHANNEL = "linkedin"
+
+
+@hookimpl
+def followup_channels() -> Sequence[str]:
+    return [CHANNEL]
+
+
+@hookimpl
+def followup_render(action: "Action", index: int, case: "Case", advice: "Advice", channel: str,
+                    settings: Mapping[str, Any]) -> "Artifact | None":
+    return render(action, index, case, advice) if channel == CHANNEL else None
+
+
+def render(action: "Action", index: int, case: "Case", advice: "Advice") -> "Artifact":
+    """A connection request's note for `connect_linkedin` (within the limit, the interview reference
+    kept); any other message action as a LinkedIn message of its own kind."""
+    from .. import drafting
+    from ..render import when
+
+    kind = "linkedin_note" if action.action == "connect_linkedin" else drafting.kind_of(action, index)
+    draft = drafting.compose(action, index, case, advice, kind)
+    length = len(draft.body)
+    if kind == "linkedin_note":
+        notes = [f"connection note: {length} of {drafting.LINKEDIN_LIMIT} characters"]
+    else:
+        notes = [f"LinkedIn message: {length} characters"]
+    for person_id in draft.to:
+        person = case.person(person_id)
+        if kind == "linkedin_note" and person is not None and person.linkedin_connected:
+            notes.append(f"{person.name} is already a connection: send the note as a message instead")
+    plan = drafting.schedule(draft, CHANNEL, action, case, advice)
+    notes.append(f"send on {when(plan.at, case.timezone)}")
+    notes += drafting.plan_notes(plan, case.timezone)
+    return drafting.text_artifact(draft, action, case, CHANNEL, notes,
+                                  {"length": length, "limit": drafting.LINKEDIN_LIMIT if kind == "linkedin_note"
+                                   else None, "send_at": plan.at.isoformat()})
