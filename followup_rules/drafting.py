@@ -242,6 +242,21 @@ def kind_of(action: "Action", index: int = 0) -> str:
     return kind
 
 
+def as_kind(action: "Action", kind: str) -> "Action":
+    """The action changed just enough to call for a message of `kind` (``followup draft --kind``),
+    so every channel plugin, which derives the kind from the action, drafts that kind."""
+    if kind not in KINDS:
+        raise UserError(f"unknown draft kind {kind!r}; use one of {', '.join(KINDS)}")
+    if kind in ("thank_you", "thank_you_group_lead"):
+        include = tuple(c for c in action.include if c != "ask_lead_to_extend_thanks")
+        lead = ("ask_lead_to_extend_thanks",) if kind == "thank_you_group_lead" else ()
+        return replace(action, action="send_thank_you", include=include + lead)
+    if kind in ("follow_up", "final_follow_up"):
+        ordinal = 1 if kind == "follow_up" else max(2, action.ordinal or 2)
+        return replace(action, action="send_follow_up", ordinal=ordinal)
+    return replace(action, action=next(name for name, k in _ACTION_KINDS.items() if k == kind))
+
+
 def channel_for(action: "Action") -> str:
     """The channel plugin an action goes through by default: its own channel, else by what it is."""
     if action.channel in CHANNEL_OF:

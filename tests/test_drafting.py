@@ -236,6 +236,16 @@ def test_kind_follows_the_action() -> None:
         assert drafting.kind_of(replace(base, action=name)) == kind
 
 
+@pytest.mark.parametrize("kind", drafting.KINDS)
+@pytest.mark.parametrize("name", ["send_thank_you", "send_follow_up", "connect_linkedin", "continue_job_search"])
+def test_an_action_can_be_drafted_as_any_kind(name: str, kind: str) -> None:
+    action = Action(name, ("pat",), None, None, "open", include=("ask_lead_to_extend_thanks", "ask_for_update"),
+                    ordinal=3)
+    changed = drafting.as_kind(action, kind)
+    assert drafting.kind_of(changed) == kind
+    assert "ask_for_update" in changed.include and changed.to == action.to
+
+
 def test_an_action_that_is_not_a_message_cannot_be_drafted() -> None:
     action = Action("continue_job_search", (), None, None, "open")
     assert not drafting.is_message(action)
@@ -471,3 +481,146 @@ def test_case_draft_is_a_valid_case_draft() -> None:
     assert placed is not None and placed.body == draft.body and placed.at == advice.at
     assert set(drafting.CASE_KINDS.values()) <= set(vocabulary.OUT_KINDS)
     yaml.safe_dump(data)  # plain data
+
+
+# --- followup draft ---------------------------------------------------------------------------
+
+def run_draft(capsys: pytest.CaptureFixture[str], stem: str, *args: str) -> tuple[int, str, str]:
+    """`followup draft` in-process, as the command line runs it: exit code, stdout, stderr."""
+    from followup_rules.cli import main
+
+    code = 0
+    try:
+        main(["draft", str(EXAMPLES[stem]), "--at", example_at(stem), *args])
+    except SystemExit as exit_:
+        code = int(exit_.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(autouse=True)
+def _no_user_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    for name in ("FOLLOWUP_FROM", "FOLLOWUP_SMTP_HOST", "FOLLOWUP_JOURNAL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def number(stem: str, name: str) -> str:
+    return str(action_of(situation(stem)[1], name)[0])
+
+
+def test_draft_prints_subject_recipients_and_text(capsys: pytest.CaptureFixture[str]) -> None:
+    n = number("just-after-interview", "send_thank_you")
+    code, out, err = run_draft(capsys, "just-after-interview", "--action", n)
+    assert code == 0, err
+    assert out.startswith(f"Action {n}: send_thank_you as thank you by email\n")
+    assert "To: Rosa Hernandez <rosa.hernandez@hudsonledger.example>" in out
+    assert "Subject: Thank you for the Senior Data Analyst interview" in out
+    assert drafted("just-after-interview", "send_thank_you").body in out
+
+
+def test_draft_as_json(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    n = number("rejection", "request_feedback")
+    code, out, _ = run_draft(capsys, "rejection", "--action", n, "--format", "json")
+    data = json.loads(out)
+    assert code == 0 and (data["action"], data["kind"], data["channel"]) == (int(n), "feedback_request", "email")
+    message, = data["messages"]
+    assert message["subject"] == "Feedback on my Senior Product Designer interview"
+    assert message["body"] == drafted("rejection", "request_feedback").body
+    assert data["written"] == []
+
+
+def test_draft_out_writes_the_email_channel_eml(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from email import message_from_bytes
+    from email.policy import default
+
+    monkeypatch.setenv("FOLLOWUP_FROM", "Maya Goldberg <maya@example.com>")
+    out_file = tmp_path / "thanks.eml"
+    n = number("just-after-interview", "send_thank_you")
+    code, out, err = run_draft(capsys, "just-after-interview", "--action", n, "--out", str(out_file))
+    assert code == 0, err
+    assert f"wrote {out_file}" in out
+    message = message_from_bytes(out_file.read_bytes(), policy=default)
+    assert message["Subject"] == "Thank you for the Senior Data Analyst interview"
+    assert message["To"] == "Rosa Hernandez <rosa.hernandez@hudsonledger.example>"
+    assert message.get_content().replace("\r\n", "\n") == drafted("just-after-interview", "send_thank_you").body
+
+
+def test_draft_out_writes_one_file_per_individual_message(capsys: pytest.CaptureFixture[str],
+                                                         tmp_path: Path) -> None:
+    n = number("panel-multiple-interviewers", "connect_linkedin")
+    code, out, _ = run_draft(capsys, "panel-multiple-interviewers", "--action", n, "--out", str(tmp_path / "n.txt"))
+    assert code == 0
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert written == ["n-bjohnson.txt", "n-cwu.txt", "n-rsantos.txt"]
+    assert (tmp_path / "n-cwu.txt").read_text(encoding="utf-8").startswith("Hello Christine, thank you")
+    assert out.count("note: connection note:") == 3
+
+
+def test_draft_to_one_person(capsys: pytest.CaptureFixture[str]) -> None:
+    n = number("panel-multiple-interviewers", "send_thank_you")
+    code, out, _ = run_draft(capsys, "panel-multiple-interviewers", "--action", n, "--to", "bjohnson")
+    assert code == 0 and "Dear Brianna," in out and "Dear Christine," not in out
+
+
+def test_draft_by_another_channel(capsys: pytest.CaptureFixture[str]) -> None:
+    n = number("decision-date-passed", "send_follow_up")
+    code, out, _ = run_draft(capsys, "decision-date-passed", "--action", n, "--channel", "phone")
+    assert code == 0 and f"Action {n}: send_follow_up as follow up by phone" in out
+    assert "When: Tue 2025-02-25 10:00 CET" in out and "Say: Hello Aylin" in out
+
+
+def test_draft_with_another_kind(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FOLLOWUP_FROM", "Lena Hoffmann <lena@example.com>")
+    n = number("group-interview", "send_thank_you")
+    code, out, err = run_draft(capsys, "group-interview", "--action", n, "--kind", "thank_you", "--to", "sfischer")
+    assert code == 0, err
+    assert out.startswith(f"Action {n}: send_thank_you as thank you by email")
+    assert "To: Sabine Fischer <sabine.fischer@alpenblick.example>" in out
+    assert "Dear Sabine," in out and "pass on my thanks" not in out and "note: plain text" not in out
+    code, out, _ = run_draft(capsys, "group-interview", "--action", n, "--kind", "thank_you")
+    assert code == 0 and out.count("Subject: Thank you for the Actuarial Trainee interview") == 4
+
+
+def test_without_a_sender_the_email_draft_is_plain_text(capsys: pytest.CaptureFixture[str]) -> None:
+    n = number("just-after-interview", "send_thank_you")
+    code, out, _ = run_draft(capsys, "just-after-interview", "--action", n)
+    assert code == 0 and "note: plain text, since the email channel cannot render it: no sender address" in out
+
+
+def test_a_channel_no_plugin_renders_falls_back_to_plain_text(capsys: pytest.CaptureFixture[str],
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from followup_rules import plugins as plugin_module
+
+    without_email = plugin_module.load_plugins(entry_points=False)
+    without_email.manager.unregister(name="email")
+    monkeypatch.setattr(plugin_module, "plugins", lambda: without_email)
+    n = number("just-after-interview", "send_thank_you")
+    code, out, _ = run_draft(capsys, "just-after-interview", "--action", n)
+    assert code == 0 and "note: no plugin renders the email channel: plain text" in out
+    assert "Dear Rosa," in out
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--action", "9"), "--action 9: choose an action numbered 1–5"),
+    (("--action", "0"), "--action 0: choose an action numbered 1–5"),
+    (("--action", "2"), "action 2 (continue_job_search) is not a message to draft"),
+    (("--action", "3", "--kind", "memo"), "--kind 'memo': use one of thank_you, "),
+    (("--action", "3", "--channel", "fax"), "--channel 'fax': use one of "),
+    (("--action", "3", "--to", "nobody"), "--to 'nobody': action 3 goes to rhernandez"),
+])
+def test_bad_options_are_one_line_user_errors(capsys: pytest.CaptureFixture[str], args: tuple[str, ...],
+                                              message: str) -> None:
+    code, out, err = run_draft(capsys, "just-after-interview", *args)
+    assert code == 2 and out == "" and message in err and len(err.splitlines()) == 1
+
+
+def test_draft_never_overwrites_the_case(capsys: pytest.CaptureFixture[str]) -> None:
+    before = EXAMPLES["rejection"].read_bytes()
+    n = number("rejection", "respond_to_rejection")
+    code, _, err = run_draft(capsys, "rejection", "--action", n, "--out", str(EXAMPLES["rejection"]))
+    assert code == 2 and "that is the case file" in err
+    assert EXAMPLES["rejection"].read_bytes() == before
