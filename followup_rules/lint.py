@@ -5,7 +5,7 @@ Reasoning is per fact, over value sets: intervals with open or closed bounds for
 numbers for int facts), sets of values for bools, enums and text, each with or without null. A
 condition becomes a union of boxes (its disjunctive normal form, `not` pushed down to the tests with
 the engine's null semantics); a box maps each fact it constrains to the values the fact may take.
-A small model of how facts are derived (`_LINKS`, `_BOUNDS`) keeps boxes no case can produce, such
+A small model of how facts are derived (`_links`, `_BOUNDS`) keeps boxes no case can produce, such
 as a first-thank-you time without a thank-you, from counting as overlaps.
 
 Parameters tested with `{param: ..}` are free variables of their declared type, so every reading a

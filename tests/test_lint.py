@@ -314,6 +314,14 @@ def test_parameters_used_in_windows_and_values_count_as_used() -> None:
         ("FR056", "parameter 'spare' of coach is never used")]
 
 
+def test_a_rule_too_complex_to_expand_is_skipped_with_information() -> None:
+    # Eleven two-way choices expand to 2048 cases, over the 1024 lint reasons about.
+    choices = [{"any": [t("draft.words", "gt", i), t("draft.paragraphs", "gt", i)]} for i in range(11)]
+    findings = lint([ruleset([warn("huge", *choices), warn("small", t("draft.words", "gt", 3))])])
+    assert [(f.problem.code, f.problem.severity, f.rules) for f in findings] == [
+        ("FR057", "info", ("coach/huge",))]
+
+
 def test_every_code_has_a_meaning() -> None:
     assert sorted(CODES) == [f"FR05{i}" for i in range(8)]
     assert all(CODES.values())
