@@ -704,6 +704,9 @@ def _timing_span(unit: str, measure: str, opens: float, closes: float | None, no
     return Span(opens * scale, hi, True, False) if nominal else Span((opens - 1) * scale, hi, False, False)
 
 
+_TIMING_WARNINGS = frozenset({"follow_up_too_early", "thank_you_too_early"})
+
+
 def follow_region(ruleset: Ruleset, then: Then, nominal: bool) -> Dnf:
     """The draft of a message following the action of `then`, sent inside its window."""
     assert then.action is not None
@@ -847,6 +850,9 @@ class Linter:
             for other in live:
                 said = other.rule.then.warning or other.rule.then.action
                 if other is doer or said not in against:
+                    continue
+                if then.window is None and said in _TIMING_WARNINGS:
+                    # A windowless action claims no timing: it joins the timed advice of the sources.
                     continue
                 self._contradiction(doer, other, str(said))
 
