@@ -57,20 +57,38 @@ class Plugins:
     def broken(self) -> list[PluginInfo]:
         return [i for i in self.infos if i.error]
 
+    def add(self, plugin: object, name: str, version: str = "0+test", origin: str = "added") -> PluginInfo:
+        """Register one more plugin (a module or an object with hook implementations), as loading does.
+
+        :return: how it went; a plugin with an unknown hook is recorded with the error, not registered.
+        """
+        _register(self, plugin, name, version, origin)
+        return self.infos[-1]
+
 
 def _hooks_of(manager: pluggy.PluginManager, plugin: object) -> tuple[str, ...]:
     return tuple(sorted(h.name for h in manager.get_hookcallers(plugin) or ()))
+
+
+def _one_line(exc: Exception) -> str:
+    """An error on one line; pluggy's "already registered" goes on to dump every plugin, left out here."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[0] if isinstance(exc, ValueError) else "; ".join(lines)
 
 
 def _register(result: Plugins, plugin: object, name: str, version: str, origin: str) -> None:
     manager = result.manager
     try:
         manager.register(plugin, name=name)
-        manager.check_pending()
     except (pluggy.PluginValidationError, ValueError) as exc:
-        if manager.is_registered(plugin):
-            manager.unregister(plugin)
-        result.infos.append(PluginInfo(name, version, origin, (), f"rejected: {exc}"))
+        # Nothing was registered: the same object under another name must stay as it is.
+        result.infos.append(PluginInfo(name, version, origin, (), f"rejected: {_one_line(exc)}"))
+        return
+    try:
+        manager.check_pending()
+    except pluggy.PluginValidationError as exc:
+        manager.unregister(plugin)
+        result.infos.append(PluginInfo(name, version, origin, (), f"rejected: {_one_line(exc)}"))
         return
     result.infos.append(PluginInfo(name, version, origin, _hooks_of(manager, plugin)))
 
@@ -83,14 +101,12 @@ def load_plugins(entry_points: bool = True) -> Plugins:
     """
     from importlib.metadata import entry_points as find_entry_points
 
-    from . import __name__ as package
-
     result = Plugins(pluggy.PluginManager(hookspecs.PROJECT))
     result.manager.add_hookspecs(hookspecs)
     own_version = _version("followup-rules")
     for module_name in builtin_modules():
         _register(result, importlib.import_module(module_name), module_name.rsplit(".", 1)[-1], own_version,
-                  f"built-in ({package})")
+                  f"built-in ({module_name})")
     if not entry_points:
         return result
     for ep in sorted(find_entry_points(group=hookspecs.PROJECT), key=lambda e: e.name):
