@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .case import Case, Interviewer
     from .facts import Facts
     from .library import Library
+    from .ruleset import Ruleset
     from .windows import BusinessCalendar
 
 KINDS: tuple[str, ...] = (
@@ -564,20 +565,32 @@ def case_draft(draft: Draft, channel: str, at: datetime | None = None) -> dict[s
 
 # --- checking a draft against the rules behind it ---------------------------------------------
 
-def citing_rulesets(action: "Action", advice: "Advice", library: "Library | None" = None) -> list[Any]:
-    """The rulesets (as used for `advice`) whose rules back `action`."""
+def _citing(action: "Action", advice: "Advice", library: "Library | None") -> tuple[list["Ruleset"], list[str]]:
+    """The rulesets whose rules back `action`, in the versions `advice` used, and the ids not found."""
     from .api import default_library
 
     lib = library or default_library()
-    ids = dict.fromkeys(c.rule.split("/", 1)[0] for c in action.by)
     versions = {r.id: r.version for r in advice.rulesets}
-    return [lib.get(f"{rid}@{versions[rid]}" if rid in versions else rid) for rid in ids]
+    found, missing = [], []
+    for rid in dict.fromkeys(c.rule.split("/", 1)[0] for c in action.by):
+        try:
+            found.append(lib.get(f"{rid}@{versions[rid]}" if rid in versions else rid))
+        except UserError:
+            missing.append(rid)
+    return found, missing
+
+
+def citing_rulesets(action: "Action", advice: "Advice", library: "Library | None" = None) -> list["Ruleset"]:
+    """The rulesets (as used for `advice`) whose rules back `action`; those not on the search path of
+    `library` (default: the default library) are left out."""
+    return _citing(action, advice, library)[0]
 
 
 def check(draft: Draft, channel: str, action: "Action", case: "Case", advice: "Advice", at: datetime | None = None,
           library: "Library | None" = None) -> tuple[Objection, ...]:
     """The DON'Ts of the rulesets backing `action` that the draft raises when sent at `at` (default:
-    `send_time`), as `followup check` finds them: rules the draft's own facts helped fire."""
+    `send_time`), as `followup check` finds them: rules the draft's own facts helped fire. Rulesets
+    not on `library`'s search path cannot be checked (`schedule` names them)."""
     from .case import Draft as CaseDraft
     from .check import check_draft
 
@@ -604,6 +617,7 @@ class Schedule:
     objections: tuple[Objection, ...]
     moved_by: tuple[Objection, ...] = ()
     first: datetime | None = None
+    unchecked: tuple[str, ...] = ()
 
 
 def calendar_for(case: "Case") -> "BusinessCalendar":
@@ -647,12 +661,13 @@ def schedule(draft: Draft, channel: str, action: "Action", case: "Case", advice:
     from .windows import at_local
 
     calendar = calendar_for(case)
+    unchecked = tuple(_citing(action, advice, library)[1])
     start = send_time(action, advice.at).astimezone(case.timezone)
     first = first_slot(start, hours, calendar) if hours else start
     objections = check(draft, channel, action, case, advice, first, library)
     blocking = tuple(o for o in objections if o.timing)
     if not blocking:
-        return Schedule(first, objections)
+        return Schedule(first, objections, unchecked=unchecked)
     day = first.date()
     closes = action.window.closes if action.window else None
     for _ in range(days):
@@ -662,8 +677,8 @@ def schedule(draft: Draft, channel: str, action: "Action", case: "Case", advice:
             break
         found = check(draft, channel, action, case, advice, moment, library)
         if not any(o.timing for o in found):
-            return Schedule(moment, found, blocking, first)
-    return Schedule(first, objections)
+            return Schedule(moment, found, blocking, first, unchecked)
+    return Schedule(first, objections, unchecked=unchecked)
 
 
 def plan_notes(plan: Schedule, tz: Any) -> list[str]:
@@ -672,7 +687,10 @@ def plan_notes(plan: Schedule, tz: Any) -> list[str]:
 
     notes = [f"later than the first possible moment ({when(plan.first, tz)}) because {o.rule} says: {o.says}"
              for o in plan.moved_by]
-    return notes + [f"the rules object: {o.code} ({o.rule}): {o.says}" for o in plan.objections]
+    notes += [f"the rules object: {o.code} ({o.rule}): {o.says}" for o in plan.objections]
+    if plan.unchecked:
+        notes.append(f"not checked against {', '.join(plan.unchecked)}: not on the ruleset search path")
+    return notes
 
 
 # --- artifacts --------------------------------------------------------------------------------

@@ -249,3 +249,15 @@ def test_a_call_or_connection_request_is_no_handwritten_note(name: str) -> None:
     index, action = action_of(advice, name)
     with pytest.raises(UserError, match="not a handwritten note"):
         letter.render(action, index, case, advice)
+
+
+def test_rulesets_off_the_search_path_are_named_not_checked() -> None:
+    from followup_rules.advice import Citation
+
+    case, advice = situation("competing-offer-written")
+    index, action = action_of(advice, "place_call")
+    foreign = replace(action, by=action.by + (Citation("nowhere-pack/call-on-fridays", None, "q", "Call on Fridays."),))
+    assert [r.id for r in drafting.citing_rulesets(foreign, advice)] == ["comprehensive-guide"]
+    artifact = phone.render(foreign, index, case, advice)
+    assert "not checked against nowhere-pack: not on the ruleset search path" in artifact.notes
+    assert not any("not checked" in n for n in phone.render(action, index, case, advice).notes)

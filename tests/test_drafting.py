@@ -605,17 +605,21 @@ def test_a_channel_no_plugin_renders_falls_back_to_plain_text(capsys: pytest.Cap
 
 
 @pytest.mark.parametrize("args, message", [
-    (("--action", "9"), "--action 9: choose an action numbered 1–5"),
-    (("--action", "0"), "--action 0: choose an action numbered 1–5"),
-    (("--action", "2"), "action 2 (continue_job_search) is not a message to draft"),
-    (("--action", "3", "--kind", "memo"), "--kind 'memo': use one of thank_you, "),
-    (("--action", "3", "--channel", "fax"), "--channel 'fax': use one of "),
-    (("--action", "3", "--to", "nobody"), "--to 'nobody': action 3 goes to rhernandez"),
+    (("--action", "{past}"), "--action {past}: choose an action numbered 1–{count}"),
+    (("--action", "0"), "--action 0: choose an action numbered 1–{count}"),
+    (("--action", "{search}"), "action {search} (continue_job_search) is not a message to draft"),
+    (("--action", "{thanks}", "--kind", "memo"), "--kind 'memo': use one of thank_you, "),
+    (("--action", "{thanks}", "--channel", "fax"), "--channel 'fax': use one of "),
+    (("--action", "{thanks}", "--to", "nobody"), "--to 'nobody': action {thanks} goes to rhernandez"),
 ])
 def test_bad_options_are_one_line_user_errors(capsys: pytest.CaptureFixture[str], args: tuple[str, ...],
                                               message: str) -> None:
-    code, out, err = run_draft(capsys, "just-after-interview", *args)
-    assert code == 2 and out == "" and message in err and len(err.splitlines()) == 1
+    actions = situation("just-after-interview")[1].actions
+    numbers = {"count": len(actions), "past": len(actions) + 1,
+               "search": number("just-after-interview", "continue_job_search"),
+               "thanks": number("just-after-interview", "send_thank_you")}
+    code, out, err = run_draft(capsys, "just-after-interview", *(a.format(**numbers) for a in args))
+    assert code == 2 and out == "" and message.format(**numbers) in err and len(err.splitlines()) == 1
 
 
 def test_draft_never_overwrites_the_case(capsys: pytest.CaptureFixture[str]) -> None:
