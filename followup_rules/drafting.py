@@ -205,7 +205,7 @@ def _template_problem(name: str, exc: BaseException) -> UserError:
     line = exc.lineno if isinstance(exc, TemplateSyntaxError) and exc.lineno else 1
     kind = type(exc).__name__
     return UserError([Problem(name, line, 1, "FR070", f"template failed: {kind}: {exc}",
-                              "templates may only use the case's data and say(), line(), rest()")])
+                              "templates may only use the case's data and say(), line(), covered(), rest()")])
 
 
 def _render(source: str | None, name: str, context: Mapping[str, Any]) -> str:
