@@ -141,7 +141,7 @@ def _from_env(variable: str, key: str, value: str) -> Any:
     converted = convert(value)
     if converted is None:
         shown = "(hidden)" if key == "password" else repr(value)
-        raise UserError([Problem(variable, 1, 1, "FR050", f"bad value {shown}: expected {expected}")])
+        raise UserError([Problem(variable, 1, 1, "FR060", f"bad value {shown}: expected {expected}")])
     return converted
 
 
@@ -153,7 +153,7 @@ def _read(file: Path) -> dict[str, Any]:
             return {}  # an empty settings file is a valid "no settings"
         raise
     if not isinstance(doc.data, dict):
-        raise UserError([doc.problem((), "FR050", "settings must be a mapping such as `smtp:` and `from:`")])
+        raise UserError([doc.problem((), "FR060", "settings must be a mapping such as `smtp:` and `from:`")])
     problems = _check(doc)
     if problems:
         raise UserError(problems)
@@ -161,7 +161,7 @@ def _read(file: Path) -> dict[str, Any]:
     smtp = data.get("smtp") or {}
     data["smtp"] = {key: SMTP_KEYS[key][0](value) for key, value in smtp.items() if value is not None}
     if smtp.get("password") is not None and _readable_by_others(file):
-        raise UserError([doc.problem(("smtp", "password"), "FR051",
+        raise UserError([doc.problem(("smtp", "password"), "FR061",
                                      "the settings file holds a password but others may read it",
                                      f"run `chmod 600 {file}`, or move the password to FOLLOWUP_SMTP_PASSWORD")])
     return data
@@ -172,22 +172,22 @@ def _check(doc: Document) -> list[Problem]:
     problems = []
     for key in ("from", "journal"):
         if key in data and _text(data[key]) is None:
-            problems.append(doc.problem((key,), "FR050", f"`{key}` must be a non-empty text"))
+            problems.append(doc.problem((key,), "FR060", f"`{key}` must be a non-empty text"))
     smtp = data.get("smtp")
     if smtp is None:
         return problems
     if not isinstance(smtp, dict):
-        return problems + [doc.problem(("smtp",), "FR050", "`smtp` must be a mapping such as `host:` and `port:`")]
+        return problems + [doc.problem(("smtp",), "FR060", "`smtp` must be a mapping such as `host:` and `port:`")]
     for key, value in smtp.items():
         if key not in SMTP_KEYS:
-            problems.append(doc.problem(("smtp", key), "FR050", f"unknown SMTP setting {key!r}",
+            problems.append(doc.problem(("smtp", key), "FR060", f"unknown SMTP setting {key!r}",
                                         did_you_mean(key, SMTP_KEYS) or "known: " + ", ".join(SMTP_KEYS),
                                         on_key=True))
             continue
         convert, expected = SMTP_KEYS[key]
         if value is not None and convert(value) is None:
             shown = "(hidden)" if key == "password" else repr(value)
-            problems.append(doc.problem(("smtp", key), "FR050", f"bad `smtp.{key}` {shown}: expected {expected}"))
+            problems.append(doc.problem(("smtp", key), "FR060", f"bad `smtp.{key}` {shown}: expected {expected}"))
     return problems
 
 

@@ -123,10 +123,10 @@ def test_settings_default_file_and_defaults(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("text, where, words", [
-    ("smtp:\n  hots: mail.example.org\n", ":2:3: FR050", "did you mean 'host'"),
-    ("smtp:\n  port: 70000\n", ":2:9: FR050", "1 to 65535"),
-    ("smtp:\n  security: ssl\n", ":2:13: FR050", "starttls, tls, none"),
-    ("- a list\n", ":1:1: FR050", "must be a mapping"),
+    ("smtp:\n  hots: mail.example.org\n", ":2:3: FR060", "did you mean 'host'"),
+    ("smtp:\n  port: 70000\n", ":2:9: FR060", "1 to 65535"),
+    ("smtp:\n  security: ssl\n", ":2:13: FR060", "starttls, tls, none"),
+    ("- a list\n", ":1:1: FR060", "must be a mapping"),
 ])
 def test_settings_problems_name_line_and_column(tmp_path: Path, text: str, where: str, words: str) -> None:
     file = write_settings(tmp_path / "s.yaml", text)
@@ -138,7 +138,7 @@ def test_settings_problems_name_line_and_column(tmp_path: Path, text: str, where
 def test_settings_password_hidden_from_errors_and_refused_in_readable_file(tmp_path: Path,
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     file = write_settings(tmp_path / "s.yaml", "smtp:\n  user: zoe\n  password: hunter2-secret\n", mode=0o644)
-    with pytest.raises(UserError, match="FR051 .*others may read it.*chmod 600"):
+    with pytest.raises(UserError, match="FR061 .*others may read it.*chmod 600"):
         load_settings(str(file))
     monkeypatch.setenv("FOLLOWUP_SMTP_PORT", "not-a-port")
     with pytest.raises(UserError, match="FOLLOWUP_SMTP_PORT.*'not-a-port'"):
