@@ -223,6 +223,30 @@ def test_followup_send_as_a_process(server: StartServer, case: Path, journal: Jo
     assert again.returncode == 0 and again.stdout.startswith("duplicate: ") and len(box.received) == 1
 
 
+def test_individual_thank_yous_go_one_per_person_and_once(server: StartServer, journal: Journal, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    panel = ROOT / "examples" / "panel-multiple-interviewers.yaml"
+    at = "2025-09-17T09:00:00-07:00"
+    advice = api.advise(load_case(panel), at)
+    [index] = [i + 1 for i, a in enumerate(advice.actions) if a.action == "send_thank_you"]
+    assert len(advice.actions[index - 1].to) == 2
+    box = server()
+    args = ["send", str(panel), "--action", str(index), "--at", at, "--send",
+            "--settings", settings_file(tmp_path, journal, box.port)]
+    for _ in range(2):
+        try:
+            main(args)
+        except SystemExit as exc:
+            pytest.fail(f"exit {exc.code}: {capsys.readouterr().err}")
+    outcomes = [line.split(":")[0] for line in capsys.readouterr().out.splitlines()]
+    assert outcomes == ["sent", "sent", "duplicate", "duplicate"]
+    assert sorted(tuple(e.rcpt_tos) for e in box.received) == [("brianna.johnson@pacificcrest.example",),
+                                                                ("christine.wu@pacificcrest.example",)]
+    ids = {email.message_from_bytes(e.original_content, policy=email.policy.default)["Message-ID"]
+           for e in box.received}
+    assert len(ids) == 2 and box.transactions == 2, "the repeated --send sent neither again"
+
+
 def test_dot_lines_are_stuffed_so_the_message_is_not_cut(server: StartServer, journal: Journal,
                                                           tmp_path: Path) -> None:
     box = server()
