@@ -182,21 +182,23 @@ def test_a_call_starts_at_the_first_slot_after_the_window_target() -> None:
     assert artifact.meta["call_at"] == "2025-06-16T09:00:00-04:00"
 
 
-def test_a_call_the_rules_find_too_early_moves_to_when_they_allow_it() -> None:
+def test_a_call_alongside_the_initial_email_is_not_held_back() -> None:
+    # comprehensive-guide's call goes with the initial email, so its own "mind the time elapsed"
+    # warning about further follow-ups does not push it later.
     artifact, = rendered(phone, "draft-with-problems", "place_call", "phone")
-    assert artifact.meta["call_at"] == "2025-03-11T09:00:00-04:00"
-    assert any("comprehensive-guide/mind-elapsed" in n and "Fri 2025-03-07 09:00" in n for n in artifact.notes)
+    assert artifact.meta["call_at"] == "2025-03-07T09:00:00-05:00"
+    assert not any("mind-elapsed" in n for n in artifact.notes)
     assert "the case has no phone number for Thomas Morgan" in artifact.notes
 
 
 def test_a_call_script_names_the_number_to_call() -> None:
-    artifact, = rendered(phone, "reply-with-new-date", "place_call", "phone")
-    assert artifact.subject == "Call Dana Foster (Lakeshore Health Partners) at +1 312 555 0142"
+    artifact, = rendered(phone, "competing-offer-written", "place_call", "phone")
+    assert artifact.subject == "Call Elena Petrov (Maple Ridge Robotics) at +1 416 555 0187"
     assert not any("no phone number" in n for n in artifact.notes)
 
 
 def test_a_call_script_is_short() -> None:
-    for stem in ("competing-offer-written", "reply-with-new-date"):
+    for stem in ("competing-offer-written", "decision-date-passed"):
         artifact, = rendered(phone, stem, "place_call", "phone")
         assert len(artifact.body.split()) < 150
 
