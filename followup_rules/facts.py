@@ -265,13 +265,14 @@ class _Deriver:
         v["draft.hours_after_interview"] = _hours(when, self.iv.end) if when else None
         v["draft.days_after_interview"] = days_between(self.iv.end, when, self.tz) if when else None
         last_ty = self.anchors.get("last_thank_you")
+        # Calendar days, like the day-unit windows these warnings pair with ("a week after").
         v["draft.days_since_last_thank_you"] = (
-            round(_hours(when, last_ty) / 24, 2) if when and isinstance(last_ty, datetime) else None)
+            days_between(last_ty, when, self.tz) if when and isinstance(last_ty, datetime) else None)
         v["draft.days_after_decision"] = (local_date(when, self.tz) - d).days if when and d else None
         v["draft.business_days_after_decision"] = (
             self.cal.business_days_between(d, local_date(when, self.tz)) if when and d else None)
         v["draft.days_since_last_follow_up"] = (
-            round(_hours(when, last_fu) / 24, 2) if when and isinstance(last_fu, datetime) else None)
+            days_between(last_fu, when, self.tz) if when and isinstance(last_fu, datetime) else None)
         v["draft.before_no_contact"] = bool(when and ncb and local_date(when, self.tz) < ncb)
         v["draft.local_hour"] = when.astimezone(self.tz).hour if when else None
         v["draft.on_business_day"] = bool(when and self.cal.is_business_day(local_date(when, self.tz)))

@@ -71,9 +71,9 @@ _TIMING: dict[str, tuple[tuple[str, str, bool], ...]] = {
     "interview_end": (("draft.hours_after_interview", "hours", True), ("draft.days_after_interview", "dates", True)),
     "decision_date": (("draft.days_after_decision", "dates", True),
                       ("draft.business_days_after_decision", "business", True)),
-    "last_follow_up": (("draft.days_since_last_follow_up", "days", True),
+    "last_follow_up": (("draft.days_since_last_follow_up", "dates", True),
                        ("draft.hours_after_interview", "hours", False), ("draft.days_after_interview", "dates", False)),
-    "last_thank_you": (("draft.days_since_last_thank_you", "days", True),
+    "last_thank_you": (("draft.days_since_last_thank_you", "dates", True),
                        ("draft.hours_after_interview", "hours", False), ("draft.days_after_interview", "dates", False)),
 }
 

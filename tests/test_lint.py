@@ -266,12 +266,19 @@ def test_across_rulesets_of_one_source_a_contradiction_is_a_warning() -> None:
 
 
 def test_calendar_day_window_against_elapsed_time_is_an_edge_warning() -> None:
-    rules = [follow_up("week-later", "last_follow_up", "days", 7, None, t("follow_up.count", "eq", 1)),
+    rules = [follow_up("week-later", "interview_end", "days", 7, None, t("follow_up.count", "eq", 0)),
              warn("elapsed", t("draft.present", "eq", True), t("draft.kind", "eq", "follow_up"),
-                  t("draft.days_since_last_follow_up", "lt", 7), code="follow_up_too_early")]
+                  t("draft.hours_after_interview", "lt", 168), code="follow_up_too_early")]
     findings = lint([ruleset(rules)])
     assert [(f.problem.code, f.problem.severity) for f in findings] == [("FR055", "warning")]
-    assert findings[0].regions[0]["draft.days_since_last_follow_up"] == "in (6, 7)"
+    assert findings[0].regions[0]["draft.hours_after_interview"] == "in (144, 168)"
+
+
+def test_calendar_day_window_against_calendar_days_since_agrees() -> None:
+    rules = [follow_up("week-later", "last_follow_up", "days", 7, None, t("follow_up.count", "eq", 1)),
+             warn("dates", t("draft.present", "eq", True), t("draft.kind", "eq", "follow_up"),
+                  t("draft.days_since_last_follow_up", "lt", 7), code="follow_up_too_early")]
+    assert lint([ruleset(rules)]) == []
 
 
 def test_a_warning_about_an_earlier_message_does_not_contradict_the_next() -> None:
