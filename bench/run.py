@@ -228,7 +228,8 @@ def machine() -> dict[str, Any]:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], check=False, cwd=ROOT, capture_output=True, text=True)
     return {"python": platform.python_version(), "implementation": platform.python_implementation(),
             "platform": platform.platform(), "cpus": os.cpu_count(), "load_average": os.getloadavg(),
-            "commit": commit.stdout.strip(), "durable_rules": version("durable-rules")}
+            "commit": commit.stdout.strip() or "unknown (not a git checkout)",
+            "durable_rules": version("durable-rules")}
 
 
 def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
