@@ -1,10 +1,7 @@
 """A pytest fixture for plugin authors: a fresh plugin manager holding your plugins, used by `advise`.
 
-Enable it in a ``conftest.py``::
-
-    pytest_plugins = ["followup_rules.pytest_plugin"]
-
-then, in a test::
+It is registered with pytest (entry point ``pytest11``) wherever followup-rules is installed, so a
+test can simply ask for it::
 
     import followup_rules
     from my_plugin import plugin

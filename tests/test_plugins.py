@@ -21,8 +21,6 @@ from followup_rules.cli import cli
 from followup_rules.hookspecs import hookimpl
 from followup_rules.plugins import builtin_modules
 
-pytest_plugins = ["followup_rules.pytest_plugin"]
-
 ROOT = Path(__file__).resolve().parent.parent
 CASE = str(ROOT / "examples" / "just-after-interview.yaml")
 AT = "2025-03-06T16:00:00-05:00"
