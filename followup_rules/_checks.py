@@ -43,7 +43,6 @@ class _Checker:
         self.params: Mapping[str, Any] = data.get("parameters") or {}
         ext = data.get("vocabulary") or {}
         self.known = {key: tuple(base) + tuple(ext.get(key) or ()) for key, base in _EXTENSION_KEYS.items()}
-        self.used_params: set[str] = set()
 
     def add(self, path: tuple[Any, ...], code: str, message: str, hint: str = "", on_key: bool = False) -> None:
         self.problems.append(self.doc.problem(path, code, message, hint, on_key))
@@ -128,7 +127,6 @@ class _Checker:
 
     def param_test(self, raw: Mapping[str, Any], path: tuple[Any, ...], op: str) -> None:
         name = raw["param"]
-        self.used_params.add(name)
         if name not in self.params:
             self.unknown(path + ("param",), "FR027", "parameter", name, self.params)
         elif op not in ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in"):
@@ -144,7 +142,6 @@ class _Checker:
         vpath = path + ("value",)
         if isinstance(value, dict) and set(value) == {"param"}:
             pname = value["param"]
-            self.used_params.add(pname)
             if pname not in self.params:
                 self.unknown(vpath, "FR027", "parameter", pname, self.params)
             return
@@ -229,8 +226,7 @@ class _Checker:
             value = raw.get(key, 0 if key == "opens" else None)
             if isinstance(value, dict):
                 pname = value.get("param")
-                self.used_params.add(pname)
-                spec = self.params.get(pname)
+                    spec = self.params.get(pname)
                 if spec is None:
                     self.unknown(path + (key,), "FR027", "parameter", pname, self.params)
                     value = None
