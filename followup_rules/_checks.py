@@ -226,7 +226,7 @@ class _Checker:
             value = raw.get(key, 0 if key == "opens" else None)
             if isinstance(value, dict):
                 pname = value.get("param")
-                    spec = self.params.get(pname)
+                spec = self.params.get(pname)
                 if spec is None:
                     self.unknown(path + (key,), "FR027", "parameter", pname, self.params)
                     value = None
