@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import functools
 import json
 import multiprocessing
 import os
@@ -28,7 +29,14 @@ from followup_rules.settings import Secret, load_settings
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "just-after-interview.yaml"
 AT = "2025-03-06T16:00:00-05:00"
-THANK_YOU = 3  # the action number of send_thank_you in the example's advice at AT
+
+
+@functools.cache
+def action_number(name: str) -> int:
+    """The number `followup send --action` takes for the first `name` action of the example at AT
+    (found when a test runs, inside the session's isolated ruleset cache)."""
+    return 1 + [a.action for a in api.advise(EXAMPLE, AT).actions].index(name)
+
 SENDER = "Zoë Brontë <zoe.bronte@example.org>"
 ENV = ("FOLLOWUP_SMTP_HOST", "FOLLOWUP_SMTP_PORT", "FOLLOWUP_SMTP_USER", "FOLLOWUP_SMTP_PASSWORD",
        "FOLLOWUP_SMTP_SECURITY", "FOLLOWUP_SMTP_TIMEOUT", "FOLLOWUP_FROM", "FOLLOWUP_JOURNAL")
@@ -65,7 +73,8 @@ def accented_case(tmp_path: Path, email_address: str | None = "rosa.hernandez@hu
     return path
 
 
-def rendered(case_path: Path, index: int = THANK_YOU, at: str = AT, **settings: Any) -> tuple[Artifact, Any, Any]:
+def rendered(case_path: Path, index: int | None = None, at: str = AT, **settings: Any) -> tuple[Artifact, Any, Any]:
+    index = index or action_number("send_thank_you")
     case = load_case(case_path)
     advice = api.advise(case, at)
     artifact = channel.render(advice.actions[index - 1], index, case, advice, {"from": SENDER, **settings})
@@ -151,9 +160,10 @@ def test_settings_password_hidden_from_errors_and_refused_in_readable_file(tmp_p
 
 def test_eml_parses_with_required_headers_and_intact_utf8(tmp_path: Path, compose: Any) -> None:
     artifact, case, advice = rendered(accented_case(tmp_path))
-    action = advice.actions[THANK_YOU - 1]
+    number = action_number("send_thank_you")
+    action = advice.actions[number - 1]
     assert action.action == "send_thank_you"
-    draft = compose(action, THANK_YOU, case, advice)
+    draft = compose(action, number, case, advice)
     assert artifact.data is not None and artifact.filename == "send_thank_you-rhernandez.eml"
     assert artifact.media_type == "message/rfc822"
     assert max(artifact.data) < 128, "the bytes on the wire are 7-bit: headers encoded, body quoted-printable"
@@ -200,14 +210,15 @@ def test_not_an_email_action_and_missing_sender(tmp_path: Path) -> None:
     advice = api.advise(case, AT)
     names = [a.action for a in advice.actions]
     linkedin, search = names.index("connect_linkedin") + 1, names.index("continue_job_search") + 1
+    thanks = names.index("send_thank_you") + 1
     with pytest.raises(UserError, match=f"action {linkedin} \\(connect_linkedin\\) goes by linkedin, not email"):
         channel.render(advice.actions[linkedin - 1], linkedin, case, advice, {"from": SENDER})
     with pytest.raises(UserError, match="has nobody to write to"):
         channel.render(advice.actions[search - 1], search, case, advice, {"from": SENDER})
     with pytest.raises(UserError, match="no sender address.*FOLLOWUP_FROM"):
-        channel.render(advice.actions[THANK_YOU - 1], THANK_YOU, case, advice, {})
+        channel.render(advice.actions[thanks - 1], thanks, case, advice, {})
     with pytest.raises(UserError, match="'zoe-at-example' is not an email address"):
-        channel.render(advice.actions[THANK_YOU - 1], THANK_YOU, case, advice, {"from": "zoe-at-example"})
+        channel.render(advice.actions[thanks - 1], thanks, case, advice, {"from": "zoe-at-example"})
 
 
 def test_a_line_break_in_a_name_cannot_add_a_header(tmp_path: Path) -> None:
@@ -218,14 +229,15 @@ def test_a_line_break_in_a_name_cannot_add_a_header(tmp_path: Path) -> None:
 
 def test_plugin_hooks_answer_only_for_email(tmp_path: Path) -> None:
     artifact, case, advice = rendered(accented_case(tmp_path))
-    action = advice.actions[THANK_YOU - 1]
+    number = action_number("send_thank_you")
+    action = advice.actions[number - 1]
     assert channel.followup_channels() == ["email"]
-    assert channel.followup_render(action, THANK_YOU, case, advice, "calendar", {"from": SENDER}) is None
+    assert channel.followup_render(action, number, case, advice, "calendar", {"from": SENDER}) is None
     assert channel.followup_deliver(replace(artifact, channel="calendar"), {}, True) is None
     from followup_rules.plugins import plugins
 
-    hooked = plugins().hook.followup_render(action=action, index=THANK_YOU, case=case, advice=advice,
-                                            channel="email", settings={"from": SENDER})
+    hooked = plugins().hook.followup_render(action=action, index=number, case=case, advice=advice, channel="email",
+                                            settings={"from": SENDER})
     assert hooked.data == artifact.data
 
 
@@ -292,7 +304,8 @@ def test_action_key_text() -> None:
     assert action_key(Action("send_thank_you", ("a",), "email", None, "open")) == "send_thank_you"
     assert action_key(Action("send_follow_up", ("a",), "email", None, "open")) == "send_follow_up-1"
     assert action_key(Action("send_follow_up", ("a",), "email", None, "open", ordinal=2)) == "send_follow_up-2"
-    assert action_key(Action("send_materials", ("a",), None, None, "open", code="portfolio")) == "send_materials-portfolio"
+    materials = Action("send_materials", ("a",), None, None, "open", code="portfolio")
+    assert action_key(materials) == "send_materials-portfolio"
 
 
 # --- dry run through the CLI ----------------------------------------------------------------------------
@@ -304,13 +317,13 @@ def test_dry_run_shows_the_message_and_sends_nothing(tmp_path: Path, isolated: P
     monkeypatch.setenv("FOLLOWUP_SMTP_HOST", "mail.example.org")
     monkeypatch.setenv("FOLLOWUP_SMTP_USER", "zoe")
     monkeypatch.setenv("FOLLOWUP_SMTP_PASSWORD", "hunter2-secret")
-    case = str(accented_case(tmp_path))
-    code, out, err = followup(capsys, "send", case, "--action", str(THANK_YOU), "--at", AT)
+    args = ("send", str(accented_case(tmp_path)), "--action", str(action_number("send_thank_you")), "--at", AT)
+    code, out, err = followup(capsys, *args)
     assert code == 0 and err == ""
     assert out.startswith("Dry run: nothing was sent.")
     assert "To: Rosa Hernández <rosa.hernandez@hudsonledger.example>" in out
     assert "via mail.example.org:587 (STARTTLS, login zoe)" in out
-    code, out, err = followup(capsys, "send", case, "--action", str(THANK_YOU), "--at", AT, "--format", "json")
+    code, out, err = followup(capsys, *args, "--format", "json")
     assert code == 0
     data = json.loads(out)
     [message] = data["messages"]
@@ -323,14 +336,16 @@ def test_dry_run_shows_the_message_and_sends_nothing(tmp_path: Path, isolated: P
 
 
 @pytest.mark.parametrize("args, words", [
-    (("--action", "99"), "--action 99: the advice has 5 actions"),
-    (("--action", "1"), "action 1 (connect_linkedin) goes by linkedin, not email"),
-    (("--action", str(THANK_YOU), "--send"), "no SMTP server to send with"),
+    (("--action", "99"), "--action 99: the advice has "),
+    (("--action", "connect_linkedin"), "action {} (connect_linkedin) goes by linkedin, not email"),
+    (("--action", "send_thank_you", "--send"), "no SMTP server to send with"),
 ])
 def test_send_refusals_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                     monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...], words: str) -> None:
     monkeypatch.setenv("FOLLOWUP_FROM", SENDER)
-    code, out, err = followup(capsys, "send", str(accented_case(tmp_path)), "--at", AT, *args)
+    number = str(action_number(args[1])) if args[1].isidentifier() else args[1]
+    words = words.format(number)
+    code, out, err = followup(capsys, "send", str(accented_case(tmp_path)), "--at", AT, args[0], number, *args[2:])
     assert code == 2 and out == ""
     assert len(err.splitlines()) == 1 and words in err, err
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import functools
 import json
 import multiprocessing
 import shutil
@@ -32,12 +33,17 @@ from followup_rules.settings import load_settings
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "just-after-interview.yaml"
 AT = "2025-03-06T16:00:00-05:00"
-THANK_YOU = "3"  # the action number of send_thank_you in the example's advice at AT
 SENDER = "zoe.bronte@example.org"
 ROSA = "rosa.hernandez@hudsonledger.example"
 KEY = "send_thank_you-rhernandez"
 ENV = ("FOLLOWUP_SMTP_HOST", "FOLLOWUP_SMTP_PORT", "FOLLOWUP_SMTP_USER", "FOLLOWUP_SMTP_PASSWORD",
        "FOLLOWUP_SMTP_SECURITY", "FOLLOWUP_SMTP_TIMEOUT", "FOLLOWUP_FROM", "FOLLOWUP_JOURNAL")
+
+
+@functools.cache
+def thank_you() -> int:
+    """The number `followup send --action` takes for the thank-you in the example's advice at AT."""
+    return 1 + [a.action for a in api.advise(EXAMPLE, AT).actions].index("send_thank_you")
 
 
 class Mailbox:
@@ -143,7 +149,7 @@ def settings_file(tmp_path: Path, journal: Journal, port: int, security: str = "
 def send(capsys: pytest.CaptureFixture[str], case: Path, settings: str, *extra: str) -> tuple[int, str, str]:
     """`followup send CASE --action 3 --send` in-process; returns exit code, stdout and stderr."""
     try:
-        main(["send", str(case), "--action", THANK_YOU, "--at", AT, "--send", "--settings", settings, *extra])
+        main(["send", str(case), "--action", str(thank_you()), "--at", AT, "--send", "--settings", settings, *extra])
         code = 0
     except SystemExit as exc:
         code = int(exc.code or 0)
@@ -186,7 +192,7 @@ def test_thank_you_arrives_intact_and_a_repeated_send_sends_nothing(server: Star
     message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
     loaded = load_case(case)
     advice = api.advise(loaded, AT)
-    draft = compose(advice.actions[int(THANK_YOU) - 1], int(THANK_YOU), loaded, advice)
+    draft = compose(advice.actions[thank_you() - 1], thank_you(), loaded, advice)
     assert str(message["From"]) == f"Zoë Brontë <{SENDER}>"
     assert [(a.display_name, a.addr_spec) for a in message["To"].addresses] == [("Rosa Hernández", ROSA)]
     assert message["Subject"] == draft.subject
@@ -208,7 +214,7 @@ def test_thank_you_arrives_intact_and_a_repeated_send_sends_nothing(server: Star
 def test_followup_send_as_a_process(server: StartServer, case: Path, journal: Journal, tmp_path: Path,
                                     run_followup: Any) -> None:
     box = server()
-    args = ("send", str(case), "--action", THANK_YOU, "--at", AT, "--settings",
+    args = ("send", str(case), "--action", str(thank_you()), "--at", AT, "--settings",
             settings_file(tmp_path, journal, box.port))
     dry = run_followup(*args)
     assert dry.returncode == 0 and dry.stderr == ""
@@ -407,7 +413,7 @@ def test_two_processes_sending_at_once_deliver_one_message(server: StartServer, 
     settings = settings_file(tmp_path, journal, box.port)
     loaded = load_case(case)
     advice = api.advise(loaded, AT)
-    index = int(THANK_YOU)
+    index = thank_you()
     artifact = channel.render(advice.actions[index - 1], index, loaded, advice, load_settings(settings))
     context = multiprocessing.get_context("spawn")
     barrier, results = context.Barrier(2), context.Queue()

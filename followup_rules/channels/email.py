@@ -182,7 +182,8 @@ def deliver(artifact: Artifact, settings: Mapping[str, Any], dry_run: bool) -> R
     journal = Journal.from_settings(settings)
     case = str(artifact.meta.get("case", ""))
     where = route(smtp)
-    what = f"“{artifact.subject}” ({envelope['message_id']}) from {envelope['from_header']} to {', '.join(artifact.to)}"
+    what = (f"“{artifact.subject}” ({envelope['message_id']}) from {envelope['from_header']} "
+            f"to {', '.join(artifact.to)}")
     if dry_run:
         previous = journal.last(case, artifact.key)
         detail = f"would send {what} via {where}"
