@@ -62,6 +62,11 @@ def field_name(fact: str) -> str:
     return "f_" + fact.replace(".", "__")
 
 
+def fact_of(field: str) -> str:
+    """The fact a durable field holds (the inverse of `field_name`)."""
+    return field[2:].replace("__", ".")
+
+
 def regex_field(pattern: str) -> str:
     return "m_" + digest_of(pattern)[7:19]
 

@@ -8,12 +8,13 @@ calls with a lock: an Engine is safe to share between threads, though calls do n
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 from typing import Any, Iterable, Mapping
 
 import durable_rules_engine as _durable
 
-from .compiler import Compiled, CompiledRule, dumps, durable_rule, field_name, regex_fields, shards
+from .compiler import Compiled, CompiledRule, dumps, durable_rule, fact_of, regex_fields, shards
 
 _names = itertools.count()
 _SENTINEL = "sentinel"
@@ -31,7 +32,8 @@ class _Shard:
         # it: a session that never ran an action can crash on delete. This rule fires for every
         # fact, so each session runs its actions to the end, which clears the context first.
         definition[_SENTINEL] = {"all": [{"m": {"$nex": {"$s": 1}}}], "pri": 65535}
-        self.fields = sorted({f for rule in rules for f in rule.fields if not f.startswith("m_")})
+        fields = sorted({f for rule in rules for f in rule.fields if not f.startswith("m_")})
+        self.inputs = [(fact_of(field), field) for field in fields]
         self.regexes = regex_fields(rules)
         self.name = f"followup{next(_names)}"
         try:
@@ -40,15 +42,19 @@ class _Shard:
             raise EngineError(f"durable-rules refused shard {self.name}: {exc}") from exc
 
     def fact(self, sid: str, values: Mapping[str, Any]) -> str:
-        parts = [f'"sid":"{sid}"']
-        for field in self.fields:
-            value = values.get(field)
+        """The JSON fact for one case: only the fields this shard's rules read."""
+        data: dict[str, Any] = {"sid": sid}
+        exotic = False
+        for fact, field in self.inputs:
+            value = values.get(fact)
             if value is not None:
-                parts.append(f'"{field}":{dumps(value)}')
+                data[field] = value
+                # json writes these floats with an exponent, which durable's parser rejects.
+                exotic = exotic or type(value) is float and (abs(value) >= 1e16 or 0 < abs(value) < 1e-4)
         for name, fact, pattern in self.regexes:
-            text = values.get(field_name(fact))
-            parts.append(f'"{name}":{"true" if isinstance(text, str) and pattern.search(text) else "false"}')
-        return "{" + ",".join(parts) + "}"
+            text = values.get(fact)
+            data[name] = isinstance(text, str) and pattern.search(text) is not None
+        return dumps(data) if exotic else json.dumps(data, ensure_ascii=False)
 
     def fire(self, sid: str, values: Mapping[str, Any]) -> set[str]:
         fired: set[str] = set()
@@ -89,10 +95,9 @@ class Engine:
 
     def fire(self, facts: Mapping[str, Any]) -> set[str]:
         """Keys (``ruleset/rule``) of every rule whose condition holds for `facts`."""
-        values = {field_name(name): value for name, value in facts.items()}
         fired: set[str] = set()
         with self._lock:
             sid = f"c{next(self._sessions)}"
             for shard in self._shards:
-                fired |= shard.fire(sid, values)
+                fired |= shard.fire(sid, facts)
         return fired
