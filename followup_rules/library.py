@@ -69,6 +69,7 @@ class Library:
                  extra: Iterable[Ruleset] = ()) -> None:
         self.entries: list[Entry] = []
         self._resolved: dict[tuple[int, str], Ruleset] = {}
+        self._got: dict[str, Ruleset] = {}
         if shipped:
             root = shipped_dir("rulesets")
             for group in ("sources", "industries"):
@@ -97,7 +98,9 @@ class Library:
     def get(self, spec: str) -> Ruleset:
         """The newest ruleset matching ``id`` or ``id@range`` (``^1.2``, ``~1.2``, ``>=1,<2``, ``1.2.3``),
         with what it `extends` inherited."""
-        return self.resolve(self.find(spec))
+        if spec not in self._got:
+            self._got[spec] = self.resolve(self.find(spec))
+        return self._got[spec]
 
     def resolve(self, ruleset: Ruleset, seen: tuple[str, ...] = ()) -> Ruleset:
         """`ruleset` with its `extends` chain applied (parents first, overrides replacing rules)."""

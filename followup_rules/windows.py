@@ -317,9 +317,17 @@ class PlacedWindow:
 
 def _offset_changes(start: datetime, end: datetime, tz: tzinfo) -> list[datetime]:
     """Instants T with start < T <= end at which the UTC offset of `tz` changes."""
+    low, high = _utc(start), _utc(end)
+    return [change.astimezone(tz) for year in range(low.year, high.year + 1)
+            for change in _year_changes(tz, year) if low < change <= high]
+
+
+@lru_cache(maxsize=256)
+def _year_changes(tz: tzinfo, year: int) -> tuple[datetime, ...]:
+    """Every instant (UTC) in a UTC calendar year at which the offset of `tz` changes."""
     changes: list[datetime] = []
-    low = _utc(start)
-    last = _utc(end)
+    low = datetime(year, 1, 1, tzinfo=timezone.utc)
+    last = datetime(year + 1, 1, 1, tzinfo=timezone.utc)
     while low < last:
         high = min(low + _DST_SCAN_STEP, last)
         if low.astimezone(tz).utcoffset() != high.astimezone(tz).utcoffset():
@@ -331,9 +339,9 @@ def _offset_changes(start: datetime, end: datetime, tz: tzinfo) -> list[datetime
                     before = middle
                 else:
                     after = middle
-            changes.append(after.astimezone(tz))
+            changes.append(after)
         low = high
-    return changes
+    return tuple(changes)
 
 
 def _dst_notes(start: datetime, opens: datetime, end: datetime, tz: tzinfo, unit: str) -> list[str]:
