@@ -18,7 +18,7 @@ from followup_rules.problems import UserError
 from followup_rules.ruleset import parse_ruleset
 from followup_rules.vocabulary import ANCHORS, FACTS
 
-NUMBERS = [-1.5, 0, 0.25, 1, 2, 3, 7, 23.99, 24, 48, 48.01, 168, 5e-05, 2e16]
+NUMBERS = [-1.5, 0, 0.25, 1, 2, 3, 7, 7.0, 23.99, 24, 24.0, 48, 48.0, 48.01, 168, 5e-05, 2e16]
 TEXTS = ["", "Dear Pat, ASAP!!!", "thanks for your time", "Following up on the role", "ok 👍"]
 PATTERNS = [r"(?i)\basap\b", r"!{2,}", r"^Dear", r"time$", r"[0-9]"]
 
