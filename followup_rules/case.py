@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from datetime import date, datetime, tzinfo
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from . import _schema
+from ._cache import cached
 from ._yaml import Document, load_file, load_text
 from .problems import Problem, UserError, did_you_mean
 from .windows import parse_moment
@@ -115,8 +119,21 @@ class Case:
 
 
 def load_case(path: str | os.PathLike[str]) -> Case:
-    """Load, validate and parse a case file; raises UserError with positions."""
-    return parse_case(load_file(path))
+    """Load, validate and parse a case file; raises UserError with positions.
+
+    A file whose exact bytes passed the schema before (disk cache) skips the schema step, which
+    costs more than the rest of loading: cases are re-checked daily, rarely changed."""
+    doc = load_file(path)
+    blob = Path(path).read_bytes() + json.dumps(_schema.schema("case"), sort_keys=True).encode()
+    key = f"case-valid-{hashlib.sha256(blob).hexdigest()}.json"
+    return parse_case(doc, schema_checked=cached(key, lambda: _schema_check(doc)))
+
+
+def _schema_check(doc: Document) -> bool:
+    problems = _schema.validate(doc, "case") if isinstance(doc.data, dict) else []
+    if problems:
+        raise UserError(problems)
+    return True
 
 
 def case_from_mapping(data: Mapping[str, Any], name: str = "<memory>") -> Case:
@@ -140,13 +157,13 @@ def case_from_text(text: str, name: str = "<input>") -> Case:
     return parse_case(load_text(text, name))
 
 
-def parse_case(doc: Document) -> Case:
+def parse_case(doc: Document, schema_checked: bool = False) -> Case:
+    """Check and build a case from a loaded document."""
     if not isinstance(doc.data, dict):
         raise UserError([doc.problem((), "FR006", "a case must be a mapping with `candidate:`, "
                                      "`application:` and `interviews:`")])
-    problems = _schema.validate(doc, "case")
-    if problems:
-        raise UserError(problems)
+    if not schema_checked:
+        _schema_check(doc)
     return _Parser(doc).case()
 
 
