@@ -35,10 +35,14 @@ def as_case(case: CaseLike) -> Case:
 @lru_cache(maxsize=8)
 def default_library() -> Library:
     """The shipped rulesets, FOLLOWUP_RULES_PATH, and rulesets provided by plugins."""
+    return library_with(())
+
+
+def library_with(paths: Sequence[str | os.PathLike[str]]) -> Library:
+    """The default search path plus `paths` (searched first, before plugin rulesets)."""
     from .plugins import plugins
 
-    paths = [p for result in plugins().hook.followup_rulesets() for p in result]
-    return Library(paths)
+    return Library([*paths, *[p for result in plugins().hook.followup_rulesets() for p in result]])
 
 
 def select(case: Case, rulesets: RulesetsLike = None, library: Library | None = None) -> list[Ruleset]:

@@ -33,10 +33,9 @@ def _dump(data: Any) -> None:
 
 
 def _library(rules_path: Sequence[str]) -> Any:
-    from .api import default_library
-    from .library import Library
+    from .api import default_library, library_with
 
-    return Library(rules_path) if rules_path else default_library()
+    return library_with(rules_path) if rules_path else default_library()
 
 
 def _selection(rulesets: Sequence[str], industry: str | None, case: Any, library: Any,
@@ -132,9 +131,11 @@ def rulesets() -> None:
 @FORMAT
 def rulesets_list(rules_path: Sequence[str], fmt: str) -> None:
     """Every ruleset on the search path."""
-    entries = _library(rules_path).entries
-    rows = [{"id": e.ruleset.id, "version": e.ruleset.version, "group": e.group, "rules": len(e.ruleset.rules),
-             "source": e.ruleset.source_file, "title": e.ruleset.title, "path": e.ruleset.path} for e in entries]
+    library = _library(rules_path)
+    rows = [{"id": e.ruleset.id, "version": e.ruleset.version, "group": e.group,
+             "rules": len(library.resolve(e.ruleset).rules), "extends": e.ruleset.extends,
+             "source": e.ruleset.source_file, "title": e.ruleset.title, "path": e.ruleset.path}
+            for e in library.entries]
     if fmt == "json":
         _dump(rows)
         return

@@ -51,7 +51,7 @@ class RuleTest:
     leaf_text: dict[str, list[str]] = field(default_factory=dict)
 
     def __str__(self) -> str:
-        return f"{self.ruleset.id}::{self.name}"
+        return f"{self.ruleset.id}@{self.ruleset.version}::{self.name}"
 
     def case(self) -> Case:
         raw = self.spec["case"]
@@ -133,7 +133,7 @@ def _facts_of(ruleset: Ruleset, rule_id: str, facts: Mapping[str, Any]) -> str:
     except KeyError:
         return f" (no rule {rule_id!r} in {ruleset.id})"
     names = sorted({leaf.fact for leaf in rule.when.leaves() if leaf.fact}) if rule.when else []
-    return ("\n      facts: " + ", ".join(f"{n}={facts.get(n)!r}" for n in names)) if names else ""
+    return ("\n       facts: " + ", ".join(f"{n}={facts.get(n)!r}" for n in names)) if names else ""
 
 
 def _compare_action(want: Mapping[str, Any], got: Any, at: datetime) -> list[str]:
@@ -162,11 +162,17 @@ def collect(ruleset: Ruleset) -> list[RuleTest]:
 
 def collect_paths(paths: Sequence[str] = ()) -> list[RuleTest]:
     """Every test of the rulesets in `paths` (default: the shipped rulesets)."""
+    from .api import library_with
     from .library import load_cached
 
     tests: list[RuleTest] = []
+    library = None
     for file in ruleset_files(paths):
-        tests += collect(load_cached(file))
+        ruleset = load_cached(file)
+        if ruleset.extends:
+            library = library or library_with(paths)
+            ruleset = library.resolve(ruleset)
+        tests += collect(ruleset)
     return tests
 
 
@@ -229,21 +235,29 @@ class Report:
                 "passed": len(self.results) - self.failed, "failed": self.failed}
 
 
+def _own_rules(ruleset: Ruleset) -> list[Any]:
+    """The rules a ruleset's tests answer for: its own and its overrides, not inherited ones."""
+    me = f"{ruleset.id}@{ruleset.version}"
+    return [r for r in ruleset.rules if not r.chain or r.chain[-1].startswith(me)]
+
+
 def run_tests(tests: Sequence[RuleTest]) -> Report:
     results: list[tuple[str, list[str]]] = []
     seen: dict[str, dict[str, Any]] = {}
     for test in tests:
-        for rule in test.ruleset.rules:
-            seen.setdefault(f"{test.ruleset.id}/{rule.id}", {"fired": False, "silent": False, "outcomes": set(),
-                                                             "conditions_total": 0})
+        rules = _own_rules(test.ruleset)
+        version = f"{test.ruleset.id}@{test.ruleset.version}"
+        for rule in rules:
+            seen.setdefault(f"{version}/{rule.id}", {"fired": False, "silent": False, "outcomes": set(),
+                                                     "conditions_total": 0})
         try:
             failures = test.run()[2]
         except UserError as exc:
             failures = [f"bad test input: {p}" for p in exc.problems]
         results.append((str(test), failures))
-        for rule in test.ruleset.rules:
-            key = f"{test.ruleset.id}/{rule.id}"
-            seen[key]["fired" if key in test.fired else "silent"] = True
+        for rule in rules:
+            key = f"{version}/{rule.id}"
+            seen[key]["fired" if test.ruleset.cite(rule) in test.fired else "silent"] = True
             seen[key]["outcomes"].update(test.leaves.get(rule.id, []))
             seen[key]["conditions_total"] = max(seen[key]["conditions_total"], len(test.leaves.get(rule.id, [])))
             seen[key].setdefault("conditions_text", test.leaf_text.get(rule.id))

@@ -28,8 +28,10 @@ def ruleset_files(paths: Sequence[str]) -> list[Path]:
         if root.is_dir():
             files += sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml", ".json")
                             and "cases" not in p.relative_to(root).parts)
-        else:
+        elif root.is_file():
             files.append(root)
+        else:
+            raise UserError([Problem(str(root), 1, 1, "FR001", "no such ruleset file or folder")])
     return files
 
 

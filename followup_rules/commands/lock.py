@@ -14,11 +14,10 @@ import click
 @click.option("-o", "--output", default="followup.lock", show_default=True, type=click.Path(dir_okay=False))
 def rulesets_command(rulesets: Sequence[str], industry: str, rules_path: Sequence[str], output: str) -> None:
     """Write the exact rulesets (id, version, digest) to a lock file that later runs use unchanged."""
-    from ..api import default_library
-    from ..library import Library
+    from ..api import default_library, library_with
     from ..lock import write_lock
 
-    library = Library(rules_path) if rules_path else default_library()
+    library = library_with(rules_path) if rules_path else default_library()
     chosen = [library.get(s) for s in rulesets] if rulesets else library.default_profile(industry)
     write_lock(chosen, output)
     for r in chosen:
