@@ -26,3 +26,20 @@ def test_every_shipped_rule_is_seen_firing_and_silent() -> None:
 def test_shipped_rulesets_are_valid_and_quote_their_sources() -> None:
     assert SOURCES.is_dir(), f"the source articles are expected at {SOURCES}"
     assert [str(p) for p in validate_paths([], str(SOURCES))] == []
+
+
+def test_an_altered_quote_is_rejected_with_the_rule_and_the_closest_passage(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from followup_rules.cli import cli
+
+    shipped = Path(__file__).resolve().parents[1] / "rulesets" / "sources" / "levo-5-things.yaml"
+    original = "Thank every person who interviewed you."
+    text = shipped.read_text(encoding="utf-8")
+    assert original in text
+    altered = tmp_path / "levo-5-things.yaml"
+    altered.write_text(text.replace(original, "Thank every single person who interviewed you."), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["rulesets", "validate", str(altered), "--sources", str(SOURCES)])
+    assert result.exit_code == 2
+    assert "FR031 quote of rule 'thank-every-interviewer' is not in 001_e08dceeb9b726398.txt" in result.output
+    assert f"closest passage: “{original}" in result.output
