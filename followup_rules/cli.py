@@ -8,20 +8,19 @@ from typing import Any, Sequence
 
 import click
 
+from ._options import (
+    AT,
+    CASE,
+    FORMAT,
+    FORMAT_MD,
+    INDUSTRY,
+    LOCK,
+    POLICY,
+    PRECEDENCE,
+    RULES_PATH,
+    RULESET,
+)
 from .problems import Problem, UserError
-
-FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-                      show_default=True, help="Output for people (text) or programs (json).")
-FORMAT_MD = click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
-                         show_default=True, help="Output format.")
-AT = click.option("--at", default=None, metavar="ISO8601",
-                  help="The moment to evaluate (default: now); without an offset, read in the candidate's timezone.")
-RULESET = click.option("--ruleset", "rulesets", multiple=True, metavar="ID[@RANGE]",
-                       help="Use these rulesets instead of the default profile (repeatable).")
-RULES_PATH = click.option("--rules-path", "rules_path", multiple=True, type=click.Path(),
-                          help="Extra folder or file of rulesets (repeatable; also FOLLOWUP_RULES_PATH).")
-LOCK = click.option("--lock", "lock", default=None, type=click.Path(dir_okay=False),
-                    help="Use exactly the rulesets of this lock file (default: ./followup.lock if present).")
 
 
 def _style(ctx_color: bool) -> Any:
@@ -60,15 +59,13 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("case_file", metavar="CASE", type=click.Path(dir_okay=False))
+@CASE
 @AT
 @RULESET
 @RULES_PATH
-@click.option("--industry", help="Use this industry overlay instead of the case's.")
-@click.option("--policy", type=click.Choice(["agreement", "strictest", "precedence"]), default="agreement",
-              show_default=True, help="How the sources' advice is merged.")
-@click.option("--precedence", "precedence", multiple=True, metavar="ID",
-              help="Ruleset order for --policy precedence (repeatable; default: the selection order).")
+@INDUSTRY
+@POLICY
+@PRECEDENCE
 @click.option("--strict", is_flag=True, help="Exit 1 when the advice holds an error-level warning.")
 @LOCK
 @FORMAT_MD
@@ -93,11 +90,11 @@ def advise(case_file: str, at: str | None, rulesets: Sequence[str], rules_path: 
 
 
 @cli.command()
-@click.argument("case_file", metavar="CASE", type=click.Path(dir_okay=False))
+@CASE
 @AT
 @RULESET
 @RULES_PATH
-@click.option("--industry", help="Use this industry overlay instead of the case's.")
+@INDUSTRY
 @click.option("--rule", "rule", metavar="ID", help="Only this rule (`id` or `ruleset/id`).")
 @click.option("--why-not", "why_not", is_flag=True, help="Only rules that did not fire, with what would flip them.")
 @LOCK

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Sequence
 
 import click
 
-from ..cli import AT, FORMAT, RULES_PATH, RULESET
+from .._options import AT, CASE, FORMAT, INDUSTRY, POLICY, RULES_PATH, RULESET, SETTINGS
 
 if TYPE_CHECKING:
     from ..advice import Action, Advice
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 @click.command("draft")
-@click.argument("case_file", metavar="CASE", type=click.Path(dir_okay=False))
+@CASE
 @click.option("--action", "index", type=int, required=True, metavar="N",
               help="The action to draft: its number in `followup advise` (1-based).")
 @click.option("--channel", default=None, metavar="NAME",
@@ -28,11 +28,9 @@ if TYPE_CHECKING:
 @AT
 @RULESET
 @RULES_PATH
-@click.option("--industry", help="Use this industry overlay instead of the case's.")
-@click.option("--policy", type=click.Choice(["agreement", "strictest", "precedence"]), default="agreement",
-              show_default=True, help="How the sources' advice is merged.")
-@click.option("--settings", "settings_file", type=click.Path(dir_okay=False), metavar="FILE",
-              help="Settings file (default: ~/.config/followup-rules/settings.yaml when it exists).")
+@INDUSTRY
+@POLICY
+@SETTINGS
 @FORMAT
 @click.option("--out", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Also write the draft to FILE (an .eml for email); several messages go to FILE-<id>.")

@@ -10,21 +10,20 @@ from pathlib import Path
 
 import click
 
+from .._options import CASE, POLICY, PRECEDENCE, RULESET
+
 _CALENDAR_START = b"BEGIN:VCALENDAR"
 
 
 @click.command("export")
-@click.argument("case_file", metavar="CASE", type=click.Path(dir_okay=False))
+@CASE
 @click.option("--ics", "ics", required=True, metavar="FILE",
               help="Write the plan here as iCalendar ('-' for standard output); an earlier export is replaced.")
 @click.option("--at", default=None, metavar="ISO8601",
               help="Project from this moment (default: now); without an offset, read in the candidate's timezone.")
-@click.option("--ruleset", "rulesets", multiple=True, metavar="ID[@RANGE]",
-              help="Use these rulesets instead of the default profile (repeatable).")
-@click.option("--policy", type=click.Choice(["agreement", "strictest", "precedence"]), default="agreement",
-              show_default=True, help="How the sources' advice is merged.")
-@click.option("--precedence", "precedence", multiple=True, metavar="ID",
-              help="Ruleset order for --policy precedence (repeatable; default: the selection order).")
+@RULESET
+@POLICY
+@PRECEDENCE
 def command(case_file: str, ics: str, at: str | None, rulesets: Sequence[str], policy: str,
             precedence: Sequence[str]) -> None:
     """Write the projected plan for CASE as calendar events with reminders and the rules behind them."""

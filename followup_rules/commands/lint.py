@@ -8,11 +8,12 @@ from typing import Sequence
 
 import click
 
+from .._options import FORMAT
+
 
 @click.command("lint")
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Output for people (text) or programs (json).")
+@FORMAT
 def rulesets_command(paths: Sequence[str], fmt: str) -> None:
     """Lint rulesets within and across each other (default: the shipped ones); exit 2 on an error.
 

@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from .._options import FORMAT
+
 if TYPE_CHECKING:
     from ..plugins import PluginInfo, Plugins
 
 
 @click.command("plugins")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Output for people (text) or programs (json).")
+@FORMAT
 def command(fmt: str) -> None:
     """Every plugin: name, version, where it came from, its hooks and channels.
 

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import click
 
+from .._options import AT, CASE, FORMAT, RULESET, SETTINGS
+
 if TYPE_CHECKING:
     from ..advice import Action, Advice
     from ..artifact import Artifact, Receipt
@@ -15,19 +17,15 @@ if TYPE_CHECKING:
 
 
 @click.command("send")
-@click.argument("case_file", metavar="CASE", type=click.Path(dir_okay=False))
+@CASE
 @click.option("--action", "index", type=int, required=True, metavar="N",
               help="The action to send: its number in `followup advise` (1-based).")
 @click.option("--send", "really", is_flag=True,
               help="Really send it. Without this flag nothing is sent: it shows what would be.")
-@click.option("--settings", "settings_file", type=click.Path(dir_okay=False), metavar="FILE",
-              help="Settings file (default: ~/.config/followup-rules/settings.yaml when it exists).")
-@click.option("--at", default=None, metavar="ISO8601",
-              help="The moment to evaluate (default: now); without an offset, read in the candidate's timezone.")
-@click.option("--ruleset", "rulesets", multiple=True, metavar="ID[@RANGE]",
-              help="Use these rulesets instead of the default profile (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Output for people (text) or programs (json).")
+@SETTINGS
+@AT
+@RULESET
+@FORMAT
 def command(case_file: str, index: int, really: bool, settings_file: str | None, at: str | None,
             rulesets: Sequence[str], fmt: str) -> None:
     """Send action N of the advice for CASE by email, each message at most once (exit 2 when one fails).

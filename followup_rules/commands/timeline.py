@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from .._options import CASE, FORMAT, POLICY, PRECEDENCE, RULESET
+
 if TYPE_CHECKING:
     from ..advice import Window
     from ..timeline import Timeline
@@ -21,19 +23,15 @@ _ENDED = {
 
 
 @click.command("timeline")
-@click.argument("case_file", metavar="CASE", type=click.Path(dir_okay=False))
+@CASE
 @click.option("--at", default=None, metavar="ISO8601",
               help="Project from this moment (default: now); without an offset, read in the candidate's timezone.")
-@click.option("--ruleset", "rulesets", multiple=True, metavar="ID[@RANGE]",
-              help="Use these rulesets instead of the default profile (repeatable).")
-@click.option("--policy", type=click.Choice(["agreement", "strictest", "precedence"]), default="agreement",
-              show_default=True, help="How the sources' advice is merged.")
-@click.option("--precedence", "precedence", multiple=True, metavar="ID",
-              help="Ruleset order for --policy precedence (repeatable; default: the selection order).")
+@RULESET
+@POLICY
+@PRECEDENCE
 @click.option("--max-steps", "max_steps", type=click.IntRange(0, 100), default=12, show_default=True,
               help="Project at most this many steps.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Output for people (text) or programs (json).")
+@FORMAT
 def command(case_file: str, at: str | None, rulesets: Sequence[str], policy: str, precedence: Sequence[str],
             max_steps: int, fmt: str) -> None:
     """The whole plan for CASE if nothing new arrives: each step, its date and the rules behind it."""
