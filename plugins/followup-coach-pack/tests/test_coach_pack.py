@@ -86,7 +86,7 @@ def test_installed_it_is_listed_as_a_plugin_and_a_ruleset(tmp_path: Path) -> Non
     assert row["hooks"] == ["followup_rulesets"] and row["origin"] == "followup-coach-pack (followup_coach_pack.plugin)"
     rulesets = json.loads(_followup(tmp_path, "rulesets", "list", "--format", "json"))
     coach = next(r for r in rulesets if r["id"] == "coach-pack")
-    assert coach["version"] == "1.0.0" and coach["rules"] == 2
+    assert coach["version"] == "1.0.0" and coach["rules"] == 20 and coach["extends"] == "levo-5-things@^1"
     assert "site-packages" in coach["path"] or "dist-packages" in coach["path"]
 
 
