@@ -37,7 +37,7 @@ def test_the_ruleset_validates() -> None:
 def test_its_yaml_tests_pass_and_cover_every_outcome() -> None:
     report = run_paths([str(RULESET)])
     assert report.failed == 0, report.text()
-    assert len(report.results) == 7
+    assert len(report.results) == 8
     assert report.coverage_percent() == 100.0, report.missing()
 
 
