@@ -74,16 +74,17 @@ class _Checker:
                              "split it into several rules")
             self.then(rule["then"], path + ("then",), rule["kind"])
         for rid, override in (data.get("overrides") or {}).items():
-            rule = override.get("rule")
-            if rule is None:
+            replacement = override.get("rule")
+            if replacement is None:
                 continue
-            path = ("overrides", rid, "rule")
-            if rule["id"] != rid:
-                self.add(path + ("id",), "FR036", f"override for {rid!r} holds a rule with id {rule['id']!r}",
+            where: tuple[Any, ...] = ("overrides", rid, "rule")
+            if replacement["id"] != rid:
+                self.add(where + ("id",), "FR036",
+                         f"override for {rid!r} holds a rule with id {replacement['id']!r}",
                          "an override keeps the id of the rule it replaces")
-            if rule.get("when"):
-                self.condition(rule["when"], path + ("when",))
-            self.then(rule["then"], path + ("then",), rule["kind"])
+            if replacement.get("when"):
+                self.condition(replacement["when"], where + ("when",))
+            self.then(replacement["then"], where + ("then",), replacement["kind"])
         if data.get("overrides") and not data.get("extends"):
             self.add(("overrides",), "FR036", "`overrides` needs `extends`: there is no inherited rule to replace")
         return sorted(self.problems)
@@ -225,7 +226,7 @@ class _Checker:
         for key in ("opens", "target", "closes"):
             value = raw.get(key, 0 if key == "opens" else None)
             if isinstance(value, dict):
-                pname = value.get("param")
+                pname = str(value.get("param"))
                 spec = self.params.get(pname)
                 if spec is None:
                     self.unknown(path + (key,), "FR027", "parameter", pname, self.params)

@@ -220,7 +220,7 @@ def rulesets_vocabulary(fmt: str) -> None:
     """The facts, actions, warnings and codes rules may use."""
     from . import vocabulary as v
 
-    data = {"facts": {f.name: {"type": f.type, "values": list(f.values), "nullable": f.nullable,
+    data: dict[str, Any] = {"facts": {f.name: {"type": f.type, "values": list(f.values), "nullable": f.nullable,
                                 "description": f.description} for f in v.FACTS.values()},
             "actions": list(v.ACTIONS), "warnings": list(v.WARNINGS), "include": list(v.INCLUDE_CODES),
             "style": list(v.STYLE_CODES), "expectations": list(v.EXPECTATION_CODES),

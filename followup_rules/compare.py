@@ -118,7 +118,7 @@ def _position(ruleset: Ruleset, topic: str) -> Position:
 def _stance(rule: Rule, defaults: dict[str, Any], live: bool) -> Stance:
     then = rule.then.action or f"warning {rule.then.warning}"
     window = _window(rule.then.window, defaults) if rule.then.window else None
-    readings = ()
+    readings: tuple[str, ...] = ()
     if rule.when is not None:
         readings = tuple(dict.fromkeys(
             f"{leaf.param} {leaf.op} {_value(leaf.value)} (default {_value(defaults.get(leaf.param))})"

@@ -183,7 +183,9 @@ def _compile_index(lists: tuple[tuple[str, tuple[str, ...]], ...]) -> _Index:
     grouped: dict[str, dict[str, set[str]]] = {}
     for kind, entries in lists:
         for entry in entries:
-            first = _fold(_TOKEN.match(entry).group())
+            token = _TOKEN.match(entry)
+            assert token is not None, "entries are checked to start with a word"
+            first = _fold(token.group())
             grouped.setdefault(first, {}).setdefault(kind, set()).add(_entry_pattern(entry))
     return _Index(
         first_words=re.compile(rf"\b{_trie(grouped)}\b"),

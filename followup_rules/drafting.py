@@ -260,7 +260,7 @@ def as_kind(action: "Action", kind: str) -> "Action":
 
 def channel_for(action: "Action") -> str:
     """The channel plugin an action goes through by default: its own channel, else by what it is."""
-    if action.channel in CHANNEL_OF:
+    if action.channel is not None and action.channel in CHANNEL_OF:
         return CHANNEL_OF[action.channel]
     return {"connect_linkedin": "linkedin", "place_call": "phone"}.get(action.action, "email")
 

@@ -24,7 +24,7 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
 @hookspec
-def followup_rulesets() -> Sequence[str]:
+def followup_rulesets() -> Sequence[str]:  # type: ignore[empty-body]
     """Provide rulesets, so rule packs ship as pip packages.
 
     :return: paths (``str``) of ruleset files or folders; every plugin's results are used, in
@@ -56,7 +56,7 @@ def followup_enrich_facts(case: "Case", at: "datetime", facts: Mapping[str, Any]
 
 
 @hookspec
-def followup_channels() -> Sequence[str]:
+def followup_channels() -> Sequence[str]:  # type: ignore[empty-body]
     """Name the channels this plugin can render actions into (e.g. ``email``, ``calendar``).
 
     :return: channel names; every plugin's results are collected for ``followup plugins`` and for

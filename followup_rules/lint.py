@@ -732,6 +732,7 @@ def follow_region(ruleset: Ruleset, then: Then, nominal: bool) -> Dnf:
             if span is not None:
                 relations.append(Relation("le", placed, (fact,), span.lo))
     reason = (f"following {then.action} {_window_text(window)}",)
+    boxes: tuple[Box, ...]
     if window is not None and window.anchor == "first_follow_up":
         boxes = (Box({**sets, **timed, "follow_up.count": _is(1)}), Box({**sets, "follow_up.count": _at_least(2)}))
     else:

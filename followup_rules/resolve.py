@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Mapping, Sequence
 
 from .advice import (Action, Advice, Citation, Dissent, Expectation, Override, RulesetRef,
@@ -32,8 +32,10 @@ def place(rule: Rule, params: Mapping[str, Any], facts: Facts, case: Case,
     if spec is None:
         return None
     anchor = facts.anchors[spec.anchor]
-    is_date = isinstance(anchor, date) and not isinstance(anchor, datetime)
-    instant = start_of_day(anchor, case.timezone) if is_date else anchor
+    if isinstance(anchor, datetime):
+        instant, is_date = anchor, False
+    else:
+        instant, is_date = start_of_day(anchor, case.timezone), True
     value = (lambda v: params[v.name] if hasattr(v, "name") else v)
     placed = place_window(WindowSpec(spec.anchor, spec.unit, float(value(spec.opens)),
                                      None if spec.target is None else float(value(spec.target)),
@@ -78,7 +80,7 @@ def cancelled_by_reply(rule: Rule, window: Window | None, facts: Facts) -> datet
     if isinstance(anchor, datetime):
         return replied if anchor < replied else None
     # A date anchor (the decision date) is cancelled only if the reply came after that date ended.
-    return replied if start_of_day(anchor + timedelta(days=1), replied.tzinfo) <= replied else None
+    return replied if start_of_day(anchor + timedelta(days=1), facts.at.tzinfo or timezone.utc) <= replied else None
 
 
 def source_result(compiled: Compiled, fired: set[str], facts: Facts, case: Case,
@@ -146,16 +148,18 @@ def merge(results: Sequence[SourceResult], policy: str, at: datetime,
 
 def _merge_group(actions: list[Action], policy: str, at: datetime) -> Action:
     timed = [a for a in actions if a.window is not None]
+    windows = [a.window for a in timed if a.window is not None]
+    window: Window | None
     if not timed:
         backers, window = actions, None
     elif policy == "precedence":
-        window = timed[0].window
+        window = windows[0]
         backers = [a for a in timed if _contains(a.window, window.target)]
     elif policy == "strictest":
-        window = _strictest([a.window for a in timed])
+        window = _strictest(windows)
         backers = [a for a in timed if _contains(a.window, window.opens)]
     else:
-        window = _agreement([a.window for a in timed])
+        window = _agreement(windows)
         backers = [a for a in timed if _contains(a.window, window.opens)]
     # An action without a window adds its content and citation to the timed advice it joins.
     backers = (backers or timed[:1]) + [a for a in actions if a.window is None and timed]

@@ -149,7 +149,9 @@ def _compare_action(want: Mapping[str, Any], got: Any, at: datetime) -> list[str
         if key not in want:
             continue
         actual = getattr(got.window, key) if got.window else None
-        expected = parse_moment(str(want[key]), at.tzinfo) if want[key] is not None else None
+        zone = at.tzinfo
+        assert zone is not None
+        expected = parse_moment(str(want[key]), zone) if want[key] is not None else None
         if actual != expected:
             problems.append(f"{want['rule']}: {key} expected {expected.isoformat() if expected else None}, "
                             f"got {actual.isoformat() if actual else None}")

@@ -175,9 +175,9 @@ def project(case: CaseLike, at: datetime | str | None, rulesets: RulesetsLike = 
         advice = build_advice(current, when, compiled, fired, facts, policy, calendar, precedence)
         closing.update((a.action, a) for a in advice.actions if a.action in CLOSING_ACTIONS)
         stop = next((a for a in advice.actions if a.action == _STOP), None)
-        due = [(a, _stop_outweighed(stop, a, policy, order)) for a in advice.actions
-               if a.action in STEP_MESSAGES and a.window is not None and _done_key(a) not in done]
-        due = [(a, despite) for a, despite in due if despite is not None]
+        candidates = [(a, _stop_outweighed(stop, a, policy, order)) for a in advice.actions
+                      if a.action in STEP_MESSAGES and a.window is not None and _done_key(a) not in done]
+        due = [(a, despite) for a, despite in candidates if despite is not None]
         if not due:
             ended = "stop" if stop is not None else "done"
             break

@@ -344,12 +344,18 @@ def _year_changes(tz: tzinfo, year: int) -> tuple[datetime, ...]:
     return tuple(changes)
 
 
+def _offset(moment: datetime) -> timedelta:
+    offset = moment.utcoffset()
+    assert offset is not None, "aware moments only"
+    return offset
+
+
 def _dst_notes(start: datetime, opens: datetime, end: datetime, tz: tzinfo, unit: str) -> list[str]:
     """One note per offset change between `start` and `end`, saying what it does to the window."""
     notes: list[str] = []
     for change in _offset_changes(start, end, tz):
         before = (_utc(change) - _ONE_MICROSECOND).astimezone(tz)
-        shift = change.utcoffset() - before.utcoffset()
+        shift = _offset(change) - _offset(before)
         direction = "forward" if shift > timedelta(0) else "back"
         minutes = abs(shift) // timedelta(minutes=1)
         amount = _plural(minutes // 60, "hour") if minutes % 60 == 0 else _plural(minutes, "minute")
