@@ -22,5 +22,7 @@ POLICY = click.option("--policy", type=click.Choice(["agreement", "strictest", "
                       show_default=True, help="How the sources' advice is merged.")
 PRECEDENCE = click.option("--precedence", "precedence", multiple=True, metavar="ID",
                           help="Ruleset order for --policy precedence (repeatable; default: the selection order).")
+PROFILE = click.option("--profile", "profile_file", default=None, type=click.Path(dir_okay=False), metavar="FILE",
+                       help="Rulesets, policy and readings to use (default: ./followup.yaml if present).")
 SETTINGS = click.option("--settings", "settings_file", type=click.Path(dir_okay=False), metavar="FILE",
                         help="Settings file (default: ~/.config/followup-rules/settings.yaml when it exists).")

@@ -59,7 +59,12 @@ def _engine(compiled: tuple[Compiled, ...]) -> Engine:
 
 
 def compile_all(rulesets: Sequence[Ruleset], params: Params | None = None) -> tuple[Compiled, ...]:
+    """Compile each ruleset with its parameters from `params` (checked: unknown names are errors)."""
     params = params or {}
+    if params:
+        from .profile import check_params
+
+        check_params(params, rulesets)
     return tuple(compile_ruleset(r, params.get(r.id)) for r in rulesets)
 
 

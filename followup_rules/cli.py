@@ -15,6 +15,7 @@ from ._options import (
     FORMAT_MD,
     INDUSTRY,
     LOCK,
+    PROFILE,
     POLICY,
     PRECEDENCE,
     RULES_PATH,
@@ -38,18 +39,30 @@ def _library(rules_path: Sequence[str]) -> Any:
 
 
 def _selection(rulesets: Sequence[str], industry: str | None, case: Any, library: Any,
-               lock: str | None = None) -> list[Any]:
+               lock: str | None = None, profile: Any = None) -> list[Any]:
+    """The rulesets to use: --ruleset, else the lock file, else the profile's, else the default profile."""
     from .api import select
     from .lock import find_lock, read_lock
 
     lock_file = None if rulesets else find_lock(lock)
     if lock_file is not None:
         return read_lock(lock_file, library)
-    chosen = select(case, list(rulesets) or None, library)
-    if industry and not rulesets:
+    wanted = list(rulesets) or list(profile.rulesets if profile else ())
+    chosen = select(case, wanted or None, library)
+    industry = industry or (profile.industry if profile else None)
+    if industry and not wanted:
         chosen = [r for r in chosen if not r.id.startswith("industry-")]
         chosen.append(library.get(f"industry-{industry}"))
     return chosen
+
+
+def _from_profile(profile: Any, name: str, given: Any) -> Any:
+    """An option's value: the command line's when given there, else the profile's, else the default."""
+    from click.core import ParameterSource
+
+    source = click.get_current_context().get_parameter_source(name)
+    chosen = getattr(profile, name)
+    return chosen if source == ParameterSource.DEFAULT and chosen else given
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -68,17 +81,22 @@ def cli() -> None:
 @PRECEDENCE
 @click.option("--strict", is_flag=True, help="Exit 1 when the advice holds an error-level warning.")
 @LOCK
+@PROFILE
 @FORMAT_MD
 def advise(case_file: str, at: str | None, rulesets: Sequence[str], rules_path: Sequence[str],
            industry: str | None, policy: str, precedence: Sequence[str], strict: bool, lock: str | None,
-           fmt: str) -> None:
+           profile_file: str | None, fmt: str) -> None:
     """What to do now and next for CASE, each item citing its rules."""
     from . import api, render
+    from .profile import find_profile
 
+    profile = find_profile(profile_file)
     case = api.load_case(case_file)
     library = _library(rules_path)
-    advice = api.advise(case, at, _selection(rulesets, industry, case, library, lock), policy=policy,
-                        precedence=precedence, library=library)
+    advice = api.advise(case, at, _selection(rulesets, industry, case, library, lock, profile),
+                        policy=_from_profile(profile, "policy", policy),
+                        precedence=_from_profile(profile, "precedence", precedence),
+                        params=profile.params, library=library)
     if fmt == "json":
         _dump(advice.to_dict())
     elif fmt == "markdown":
@@ -98,16 +116,20 @@ def advise(case_file: str, at: str | None, rulesets: Sequence[str], rules_path: 
 @click.option("--rule", "rule", metavar="ID", help="Only this rule (`id` or `ruleset/id`).")
 @click.option("--why-not", "why_not", is_flag=True, help="Only rules that did not fire, with what would flip them.")
 @LOCK
+@PROFILE
 @FORMAT_MD
 def explain(case_file: str, at: str | None, rulesets: Sequence[str], rules_path: Sequence[str],
-            industry: str | None, rule: str | None, why_not: bool, lock: str | None, fmt: str) -> None:
+            industry: str | None, rule: str | None, why_not: bool, lock: str | None, profile_file: str | None,
+            fmt: str) -> None:
     """Why each rule fired or not for CASE."""
     from . import api, render
+    from .profile import find_profile
 
+    profile = find_profile(profile_file)
     case = api.load_case(case_file)
     library = _library(rules_path)
-    explanation = api.explain(case, at, _selection(rulesets, industry, case, library, lock),
-                              library=library).only(rule, why_not)
+    explanation = api.explain(case, at, _selection(rulesets, industry, case, library, lock, profile),
+                              params=profile.params, library=library).only(rule, why_not)
     if rule and not explanation.verdicts:
         raise UserError(f"no rule {rule!r} in the selected rulesets")
     if fmt == "json":

@@ -47,3 +47,40 @@ def test_sources_disagreeing_on_the_first_follow_up_are_listed_as_dissent() -> N
     strict = advise(str(path), at=moment(path), policy="strictest")
     later = next(a for a in strict.actions if a.action == "send_follow_up")
     assert later.window.opens >= follow_up.window.opens
+
+
+def _run(args: list[str], cwd: Path) -> tuple[int, str]:
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "followup_rules", *args], capture_output=True, text=True,
+                          cwd=cwd, env={**os.environ}, timeout=120)
+    return done.returncode, done.stdout + done.stderr
+
+
+def test_a_profile_picks_rulesets_policy_and_flips_a_reading(tmp_path: Path) -> None:
+    import json
+
+    path = next(p for p in EXAMPLES if p.stem == "just-after-interview")
+    (tmp_path / "followup.yaml").write_text(
+        "rulesets: [how-often@^1]\npolicy: strictest\n"
+        "params:\n  how-often: {thank_you_counts_as_follow_up: false}\n", encoding="utf-8")
+    code, out = _run(["advise", str(path), "--at", moment(path), "--format", "json"], tmp_path)
+    assert code == 0, out
+    advice = json.loads(out)
+    assert [r["id"] for r in advice["rulesets"]] == ["how-often"] and advice["policy"] == "strictest"
+    cited = {c["rule"] for a in advice["actions"] for c in a["by"]}
+    assert "how-often/first-follow-up-48h-reading-b" in cited and "how-often/first-follow-up-48h" not in cited
+    code, out = _run(["advise", str(path), "--at", moment(path), "--format", "json", "--policy", "agreement"], tmp_path)
+    assert json.loads(out)["policy"] == "agreement"
+
+
+def test_a_profile_parameter_typo_is_one_error_line(tmp_path: Path) -> None:
+    path = next(p for p in EXAMPLES if p.stem == "just-after-interview")
+    profile = tmp_path / "mine.yaml"
+    profile.write_text("params:\n  how-often: {thank_you_counts_as_folow_up: false}\n", encoding="utf-8")
+    code, out = _run(["advise", str(path), "--profile", str(profile)], tmp_path)
+    assert code == 2
+    assert out.strip() == ("error: FR039 how-often has no parameter 'thank_you_counts_as_folow_up' "
+                           "(did you mean 'thank_you_counts_as_follow_up'?)")
