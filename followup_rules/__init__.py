@@ -1,11 +1,11 @@
 """Advice on following up after a job interview, as versioned rules that cite their sources."""
 
-from .advice import Action, Advice, Citation, Warning
-from .api import advise, explain
-from .case import Case, load_case
-from .explain import Explanation, Verdict
-from .problems import Problem, UserError
-from .ruleset import Ruleset, load_ruleset
+from followup_rules.advice import Action, Advice, Citation, Warning
+from followup_rules.api import advise, explain
+from followup_rules.case import Case, load_case
+from followup_rules.explain import Explanation, Verdict
+from followup_rules.problems import Problem, UserError
+from followup_rules.ruleset import Ruleset, load_ruleset
 
 __all__ = ["Action", "Advice", "Case", "Citation", "Explanation", "Problem", "Ruleset", "UserError",
            "Verdict", "Warning", "advise", "explain", "load_case", "load_ruleset"]

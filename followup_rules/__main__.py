@@ -1,3 +1,3 @@
-from .cli import main
+from followup_rules.cli import main
 
 main()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable, Mapping
 
-from ._yaml import Document
-from .problems import Problem, did_you_mean
-from .vocabulary import (ACTIONS, ANCHORS, CHANNELS, EXPECTATION_CODES, FACTS, INCLUDE_CODES, OPS,
+from followup_rules._yaml import Document
+from followup_rules.problems import Problem, did_you_mean
+from followup_rules.vocabulary import (ACTIONS, ANCHORS, CHANNELS, EXPECTATION_CODES, FACTS, INCLUDE_CODES, OPS,
                          RECIPIENTS, STYLE_CODES, UNITS, WARNINGS)
 
 #: Leaf tests one rule may hold once `in` lists are expanded: keeps every durable node small.
@@ -176,7 +176,7 @@ class _Checker:
             self.check_value(fact, value, vpath)
 
     def check_value(self, fact: Any, value: Any, path: tuple[Any, ...]) -> None:
-        from .vocabulary import FactDef
+        from followup_rules.vocabulary import FactDef
 
         assert isinstance(fact, FactDef)
         if value_fits(fact.type, fact.values, value):

@@ -6,9 +6,9 @@ import json
 from functools import lru_cache
 from typing import Any
 
-from ._resources import shipped_dir
-from ._yaml import Document
-from .problems import Problem, did_you_mean
+from followup_rules._resources import shipped_dir
+from followup_rules._yaml import Document
+from followup_rules.problems import Problem, did_you_mean
 
 
 @lru_cache(maxsize=None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .problems import UserError
+from followup_rules.problems import UserError
 
 _VERSION = re.compile(r"^(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-[0-9A-Za-z.-]+)?$")
 _COMPARISON = re.compile(r"^(>=|<=|>|<|=|==)?\s*(.+)$")

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from .problems import Problem, UserError
+from followup_rules.problems import Problem, UserError
 
 MAX_BYTES = 5 * 1024 * 1024
 #: Nodes visited while building one document, aliases expanded: stops alias bombs early.

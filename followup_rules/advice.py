@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .ruleset import Style
+from followup_rules.ruleset import Style
 
 
 def iso(moment: datetime | None) -> str | None:

@@ -14,16 +14,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from . import api
-from ._yaml import MAX_BYTES
-from .advice import iso
-from .case import Case, Draft
-from .conditions import Outcome
-from .draft import DraftAnalysis, Finding
-from .explain import build_explanation
-from .library import Library
-from .problems import Problem, UserError
-from .ruleset import Condition
+from followup_rules import api
+from followup_rules._yaml import MAX_BYTES
+from followup_rules.advice import iso
+from followup_rules.case import Case, Draft
+from followup_rules.conditions import Outcome
+from followup_rules.draft import DraftAnalysis, Finding
+from followup_rules.explain import build_explanation
+from followup_rules.library import Library
+from followup_rules.problems import Problem, UserError
+from followup_rules.ruleset import Condition
 
 #: The draft facts that count findings, and the finding kind each counts.
 FINDING_KINDS: Mapping[str, str] = {

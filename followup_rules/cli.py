@@ -8,7 +8,7 @@ from typing import Any, Sequence
 
 import click
 
-from ._options import (
+from followup_rules._options import (
     AT,
     CASE,
     FORMAT,
@@ -21,7 +21,7 @@ from ._options import (
     RULES_PATH,
     RULESET,
 )
-from .problems import Problem, UserError
+from followup_rules.problems import Problem, UserError
 
 
 def _style(ctx_color: bool) -> Any:
@@ -33,7 +33,7 @@ def _dump(data: Any) -> None:
 
 
 def _library(rules_path: Sequence[str]) -> Any:
-    from .api import default_library, library_with
+    from followup_rules.api import default_library, library_with
 
     return library_with(rules_path) if rules_path else default_library()
 
@@ -41,8 +41,8 @@ def _library(rules_path: Sequence[str]) -> Any:
 def _selection(rulesets: Sequence[str], industry: str | None, case: Any, library: Any,
                lock: str | None = None, profile: Any = None) -> list[Any]:
     """The rulesets to use: --ruleset, else the lock file, else the profile's, else the default profile."""
-    from .api import select
-    from .lock import find_lock, read_lock
+    from followup_rules.api import select
+    from followup_rules.lock import find_lock, read_lock
 
     lock_file = None if rulesets else find_lock(lock)
     if lock_file is not None:
@@ -87,8 +87,8 @@ def advise(case_file: str, at: str | None, rulesets: Sequence[str], rules_path: 
            industry: str | None, policy: str, precedence: Sequence[str], strict: bool, lock: str | None,
            profile_file: str | None, fmt: str) -> None:
     """What to do now and next for CASE, each item citing its rules."""
-    from . import api, render
-    from .profile import find_profile
+    from followup_rules import api, render
+    from followup_rules.profile import find_profile
 
     profile = find_profile(profile_file)
     case = api.load_case(case_file)
@@ -122,8 +122,8 @@ def explain(case_file: str, at: str | None, rulesets: Sequence[str], rules_path:
             industry: str | None, rule: str | None, why_not: bool, lock: str | None, profile_file: str | None,
             fmt: str) -> None:
     """Why each rule fired or not for CASE."""
-    from . import api, render
-    from .profile import find_profile
+    from followup_rules import api, render
+    from followup_rules.profile import find_profile
 
     profile = find_profile(profile_file)
     case = api.load_case(case_file)
@@ -196,7 +196,7 @@ def rulesets_show(spec: str, rules_path: Sequence[str], fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True)
 def rulesets_validate(paths: Sequence[str], sources: str | None, fmt: str) -> None:
     """Check rulesets (default: the shipped ones); exit 2 on any error."""
-    from .validate import validate_paths
+    from followup_rules.validate import validate_paths
 
     problems = validate_paths(paths, sources)
     if fmt == "json":
@@ -220,7 +220,7 @@ def rulesets_validate(paths: Sequence[str], sources: str | None, fmt: str) -> No
 @FORMAT
 def rulesets_test(paths: Sequence[str], min_coverage: float | None, fmt: str) -> None:
     """Run the YAML tests inside rulesets (default: the shipped ones); exit 1 on a failure."""
-    from .testing import run_paths
+    from followup_rules.testing import run_paths
 
     report = run_paths(paths)
     if fmt == "json":
@@ -240,7 +240,7 @@ def rulesets_test(paths: Sequence[str], min_coverage: float | None, fmt: str) ->
 @FORMAT
 def rulesets_vocabulary(fmt: str) -> None:
     """The facts, actions, warnings and codes rules may use."""
-    from . import vocabulary as v
+    from followup_rules import vocabulary as v
 
     data: dict[str, Any] = {"facts": {f.name: {"type": f.type, "values": list(f.values), "nullable": f.nullable,
                                 "description": f.description} for f in v.FACTS.values()},
@@ -276,8 +276,8 @@ def rulesets_vocabulary(fmt: str) -> None:
 def check(draft_file: str, case_file: str, channel: str | None, kind: str | None, at: str | None,
           rulesets: Sequence[str], rules_path: Sequence[str], fmt: str) -> None:
     """Check the text in DRAFT as CASE's draft; exit 1 when a don't rule fires on it."""
-    from . import api
-    from .check import check_draft, read_draft
+    from followup_rules import api
+    from followup_rules.check import check_draft, read_draft
 
     body = read_draft(draft_file)
     case = api.load_case(case_file)
@@ -295,7 +295,7 @@ def check(draft_file: str, case_file: str, channel: str | None, kind: str | None
 @FORMAT_MD
 def rulesets_compare(topic: str | None, fmt: str) -> None:
     """Each shipped source ruleset's position on each topic, side by side."""
-    from . import compare
+    from followup_rules import compare
 
     sources = [e.ruleset for e in _library(()).entries if e.group == "sources"]
     comparisons = compare.compare(sources, topic)
@@ -311,7 +311,7 @@ def _add_commands() -> None:
     import importlib
     import pkgutil
 
-    from . import commands
+    from followup_rules import commands
 
     for info in pkgutil.iter_modules(commands.__path__):
         module = importlib.import_module(f"{commands.__name__}.{info.name}")

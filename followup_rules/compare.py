@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from .compiler import compile_ruleset
-from .problems import UserError, did_you_mean
-from .ruleset import ParamRef, Rule, Ruleset, WindowDef
+from followup_rules.compiler import compile_ruleset
+from followup_rules.problems import UserError, did_you_mean
+from followup_rules.ruleset import ParamRef, Rule, Ruleset, WindowDef
 
 
 @dataclass(frozen=True)

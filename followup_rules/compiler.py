@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Mapping, Union
 
-from .conditions import evaluate, resolve_value
-from .facts import anchor_fact
-from .ruleset import Condition, Rule, Ruleset, digest_of
-from .vocabulary import FACTS
+from followup_rules.conditions import evaluate, resolve_value
+from followup_rules.facts import anchor_fact
+from followup_rules.ruleset import Condition, Rule, Ruleset, digest_of
+from followup_rules.vocabulary import FACTS
 
 COMPILER_VERSION = "1"
 #: Rules per durable ruleset: far below the 64-satisfied-conditions and 512-node limits.

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Mapping
 
-from .ruleset import Condition, ParamRef
+from followup_rules.ruleset import Condition, ParamRef
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from ._yaml import load_file
-from .advice import SourceResult, iso
-from .problems import UserError
-from .ruleset import Condition, Parameter, ParamRef, Rule, Ruleset, Then, WindowDef, load_ruleset
-from .testing import RuleTest
+from followup_rules._yaml import load_file
+from followup_rules.advice import SourceResult, iso
+from followup_rules.problems import UserError
+from followup_rules.ruleset import Condition, Parameter, ParamRef, Rule, Ruleset, Then, WindowDef, load_ruleset
+from followup_rules.testing import RuleTest
 
 
 @dataclass(frozen=True)

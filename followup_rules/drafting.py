@@ -21,17 +21,17 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 from jinja2 import DictLoader, StrictUndefined, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-from .draft import analyse
-from .problems import Problem, UserError
+from followup_rules.draft import analyse
+from followup_rules.problems import Problem, UserError
 
 if TYPE_CHECKING:
-    from .advice import Action, Advice
-    from .artifact import Artifact
-    from .case import Case, Interviewer
-    from .facts import Facts
-    from .library import Library
-    from .ruleset import Ruleset
-    from .windows import BusinessCalendar
+    from followup_rules.advice import Action, Advice
+    from followup_rules.artifact import Artifact
+    from followup_rules.case import Case, Interviewer
+    from followup_rules.facts import Facts
+    from followup_rules.library import Library
+    from followup_rules.ruleset import Ruleset
+    from followup_rules.windows import BusinessCalendar
 
 KINDS: tuple[str, ...] = (
     "thank_you", "thank_you_group_lead", "follow_up", "final_follow_up", "materials", "rejection_reply",
@@ -272,7 +272,7 @@ def is_message(action: "Action") -> bool:
 
 @lru_cache(maxsize=64)
 def _facts(case: "Case", at: datetime) -> "Facts":
-    from .facts import derive
+    from followup_rules.facts import derive
 
     return derive(case, at)
 
@@ -330,7 +330,7 @@ def _pending_materials(case: "Case", to: Sequence[str], at: datetime) -> list[st
 
 
 def _context(case: "Case", at: datetime, kind: str, to: Sequence[str]) -> dict[str, Any]:
-    from .windows import local_date
+    from followup_rules.windows import local_date
 
     facts = _facts(case, at)
     interview = case.interview
@@ -567,7 +567,7 @@ def case_draft(draft: Draft, channel: str, at: datetime | None = None) -> dict[s
 
 def _citing(action: "Action", advice: "Advice", library: "Library | None") -> tuple[list["Ruleset"], list[str]]:
     """The rulesets whose rules back `action`, in the versions `advice` used, and the ids not found."""
-    from .api import default_library
+    from followup_rules.api import default_library
 
     lib = library or default_library()
     versions = {r.id: r.version for r in advice.rulesets}
@@ -591,8 +591,8 @@ def check(draft: Draft, channel: str, action: "Action", case: "Case", advice: "A
     """The DON'Ts of the rulesets backing `action` that the draft raises when sent at `at` (default:
     `send_time`), as `followup check` finds them: rules the draft's own facts helped fire. Rulesets
     not on `library`'s search path cannot be checked (`schedule` names them)."""
-    from .case import Draft as CaseDraft
-    from .check import check_draft
+    from followup_rules.case import Draft as CaseDraft
+    from followup_rules.check import check_draft
 
     rulesets = citing_rulesets(action, advice, library)
     if not rulesets:
@@ -622,8 +622,8 @@ class Schedule:
 
 def calendar_for(case: "Case") -> "BusinessCalendar":
     """The business calendar of the case: a plugin's, else the candidate's public holidays."""
-    from .plugins import plugins
-    from .windows import BusinessCalendar
+    from followup_rules.plugins import plugins
+    from followup_rules.windows import BusinessCalendar
 
     return plugins().hook.followup_calendar(case=case) or BusinessCalendar(case.country, case.subdivision)
 
@@ -632,7 +632,7 @@ def first_slot(start: datetime, hours: tuple[int, int], calendar: "BusinessCalen
     """The first quarter hour at or after `start` inside `hours` (local, end exclusive) on a business day."""
     from datetime import timedelta
 
-    from .windows import at_local
+    from followup_rules.windows import at_local
 
     tz = start.tzinfo
     assert tz is not None
@@ -658,7 +658,7 @@ def schedule(draft: Draft, channel: str, action: "Action", case: "Case", advice:
     09:00 on each following business day. The search stops when the window closes or after `days`
     business days; then the first moment is kept with its objections.
     """
-    from .windows import at_local
+    from followup_rules.windows import at_local
 
     calendar = calendar_for(case)
     unchecked = tuple(_citing(action, advice, library)[1])
@@ -683,7 +683,7 @@ def schedule(draft: Draft, channel: str, action: "Action", case: "Case", advice:
 
 def plan_notes(plan: Schedule, tz: Any) -> list[str]:
     """What a schedule means for the person sending: why it moved, what the rules still object to."""
-    from .render import when
+    from followup_rules.render import when
 
     notes = [f"later than the first possible moment ({when(plan.first, tz)}) because {o.rule} says: {o.says}"
              for o in plan.moved_by]
@@ -704,7 +704,7 @@ def artifact_key(case: "Case", action: "Action", channel: str, to: Sequence[str]
 def text_artifact(draft: Draft, action: "Action", case: "Case", channel: str, notes: Sequence[str] = (),
                   meta: Mapping[str, Any] | None = None) -> "Artifact":
     """A draft as a plain-text artifact (the fallback when no plugin renders the channel)."""
-    from .artifact import Artifact
+    from followup_rules.artifact import Artifact
 
     return Artifact(channel=channel, action=action.action, key=artifact_key(case, action, channel, draft.to),
                     to=draft.to, subject=draft.subject, body=draft.body, media_type="text/plain",

@@ -14,7 +14,7 @@ from typing import Any, Iterable, Mapping
 
 import durable_rules_engine as _durable
 
-from .compiler import Compiled, CompiledRule, dumps, durable_rule, fact_of, regex_fields, shards
+from followup_rules.compiler import Compiled, CompiledRule, dumps, durable_rule, fact_of, regex_fields, shards
 
 _names = itertools.count()
 _SENTINEL = "sentinel"

@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable
 
-from .advice import Window, iso
-from .case import Case
-from .compiler import Compiled
-from .conditions import Outcome, evaluate, flip_hint
-from .facts import Facts
-from .resolve import cancelled_by_reply, place
-from .windows import BusinessCalendar
+from followup_rules.advice import Window, iso
+from followup_rules.case import Case
+from followup_rules.compiler import Compiled
+from followup_rules.conditions import Outcome, evaluate, flip_hint
+from followup_rules.facts import Facts
+from followup_rules.resolve import cancelled_by_reply, place
+from followup_rules.windows import BusinessCalendar
 
 
 @dataclass(frozen=True)

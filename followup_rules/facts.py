@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Mapping
 
-from .case import Case, Interviewer
-from .draft import DraftAnalysis, analyse
-from .vocabulary import ANCHORS, FACTS
-from .windows import BusinessCalendar, days_between, local_date, start_of_day
+from followup_rules.case import Case, Interviewer
+from followup_rules.draft import DraftAnalysis, analyse
+from followup_rules.vocabulary import ANCHORS, FACTS
+from followup_rules.windows import BusinessCalendar, days_between, local_date, start_of_day
 
 _REJECTION = "rejection"
 _CALL_CHANNELS = frozenset({"phone_call", "voicemail"})

@@ -13,10 +13,10 @@ import pluggy
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from .advice import Action, Advice
-    from .artifact import Artifact, Receipt
-    from .case import Case
-    from .windows import BusinessCalendar
+    from followup_rules.advice import Action, Advice
+    from followup_rules.artifact import Artifact, Receipt
+    from followup_rules.case import Case
+    from followup_rules.windows import BusinessCalendar
 
 PROJECT = "followup_rules"
 hookspec = pluggy.HookspecMarker(PROJECT)

@@ -23,11 +23,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
-from .problems import UserError
+from followup_rules.problems import UserError
 
 if TYPE_CHECKING:
-    from .advice import Action
-    from .case import Case
+    from followup_rules.advice import Action
+    from followup_rules.case import Case
 
 STATES = ("pending", "handed_over", "sent", "failed", "uncertain")
 #: An attempt older than this is not running any more, whatever its process id says (ids are reused).

@@ -10,12 +10,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from ._cache import cache_dir
-from ._resources import shipped_dir
-from ._semver import matches, parse_spec
-from ._yaml import Document
-from .problems import Problem, UserError, did_you_mean
-from .ruleset import Ruleset, build, digest_of, load_ruleset
+from followup_rules._cache import cache_dir
+from followup_rules._resources import shipped_dir
+from followup_rules._semver import matches, parse_spec
+from followup_rules._yaml import Document
+from followup_rules.problems import Problem, UserError, did_you_mean
+from followup_rules.ruleset import Ruleset, build, digest_of, load_ruleset
 
 _CACHE_VERSION = "1"
 
@@ -132,7 +132,7 @@ class Library:
             if wanted_by is not None:
                 raise UserError([_at(wanted_by, ("extends",), "FR037", message)])
             raise UserError(message)
-        from ._semver import key
+        from followup_rules._semver import key
 
         return max(chosen, key=lambda r: key(r.version))
 

@@ -20,11 +20,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from .compiler import full_condition
-from .problems import Problem
-from .ruleset import Condition, ParamRef, Rule, Ruleset, Then, WindowDef, load_ruleset
-from .validate import ruleset_files
-from .vocabulary import FACTS
+from followup_rules.compiler import full_condition
+from followup_rules.problems import Problem
+from followup_rules.ruleset import Condition, ParamRef, Rule, Ruleset, Then, WindowDef, load_ruleset
+from followup_rules.validate import ruleset_files
+from followup_rules.vocabulary import FACTS
 
 INF = math.inf
 #: Disjuncts one condition may expand to before lint gives up on the rule (FR057).

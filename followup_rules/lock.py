@@ -7,10 +7,10 @@ import os
 from pathlib import Path
 from typing import Sequence
 
-from ._yaml import load_file
-from .library import Library
-from .problems import Problem, UserError
-from .ruleset import Ruleset
+from followup_rules._yaml import load_file
+from followup_rules.library import Library
+from followup_rules.problems import Problem, UserError
+from followup_rules.ruleset import Ruleset
 
 LOCK_NAME = "followup.lock"
 

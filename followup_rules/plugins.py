@@ -9,20 +9,20 @@ from typing import TYPE_CHECKING, Any
 
 import pluggy
 
-from . import hookspecs
+from followup_rules import hookspecs
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from .advice import Advice
-    from .case import Case
-    from .facts import Facts
+    from followup_rules.advice import Advice
+    from followup_rules.case import Case
+    from followup_rules.facts import Facts
 
 def builtin_modules() -> list[str]:
     """The built-in plugins: every module of `followup_rules.channels`."""
     import pkgutil
 
-    from . import channels
+    from followup_rules import channels
 
     return [f"{channels.__name__}.{m.name}" for m in pkgutil.iter_modules(channels.__path__) if not m.name.startswith("_")]
 
@@ -155,8 +155,8 @@ def enrich(facts: "Facts", case: "Case", at: "datetime") -> "Facts":
     """Facts with every plugin's valid adjustments applied in registration order."""
     from dataclasses import replace
 
-    from ._checks import value_fits
-    from .vocabulary import FACTS
+    from followup_rules._checks import value_fits
+    from followup_rules.vocabulary import FACTS
 
     updates = _each("followup_enrich_facts", case=case, at=at, facts=dict(facts.values))
     if not any(result for _, result in updates):

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from . import _schema
-from ._checks import value_fits
-from ._yaml import load_file
-from .problems import Problem, UserError, did_you_mean
-from .ruleset import Ruleset
+from followup_rules import _schema
+from followup_rules._checks import value_fits
+from followup_rules._yaml import load_file
+from followup_rules.problems import Problem, UserError, did_you_mean
+from followup_rules.ruleset import Ruleset
 
 PROFILE_NAME = "followup.yaml"
 

@@ -6,8 +6,8 @@ import json
 from datetime import datetime
 from typing import Any, Callable
 
-from .advice import Action, Advice, Window
-from .explain import Explanation, Verdict
+from followup_rules.advice import Action, Advice, Window
+from followup_rules.explain import Explanation, Verdict
 
 Style = Callable[..., str]
 

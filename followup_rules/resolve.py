@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Mapping, Sequence
 
-from .advice import (Action, Advice, Citation, Dissent, Expectation, Override, RulesetRef,
+from followup_rules.advice import (Action, Advice, Citation, Dissent, Expectation, Override, RulesetRef,
                      SourceResult, Warning, Window)
-from .case import Case
-from .compiler import Compiled
-from .facts import Facts
-from .ruleset import Rule, Ruleset
-from .vocabulary import STATUS_ACTIONS
-from .windows import BusinessCalendar, WindowSpec, place_window, start_of_day
+from followup_rules.case import Case
+from followup_rules.compiler import Compiled
+from followup_rules.facts import Facts
+from followup_rules.ruleset import Rule, Ruleset
+from followup_rules.vocabulary import STATUS_ACTIONS
+from followup_rules.windows import BusinessCalendar, WindowSpec, place_window, start_of_day
 
 POLICIES = ("agreement", "strictest", "precedence")
 _SEVERITY = {"info": 0, "warning": 1, "error": 2}

@@ -8,10 +8,10 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from . import _schema
-from ._checks import check_ruleset
-from ._yaml import Document, load_file
-from .problems import UserError
+from followup_rules import _schema
+from followup_rules._checks import check_ruleset
+from followup_rules._yaml import Document, load_file
+from followup_rules.problems import UserError
 
 
 @dataclass(frozen=True)
@@ -166,7 +166,7 @@ def load_ruleset(path: str | os.PathLike[str]) -> Ruleset:
 def parse_ruleset(doc: Document) -> Ruleset:
     """Check and build a ruleset from a loaded document."""
     if not isinstance(doc.data, dict):
-        from .problems import Problem
+        from followup_rules.problems import Problem
 
         raise UserError([Problem(doc.name, 1, 1, "FR006", "a ruleset must be a mapping with `id:`, "
                                  "`version:`, `title:` and `rules:`")])

@@ -24,8 +24,8 @@ import stat
 from pathlib import Path
 from typing import Any, Callable
 
-from ._yaml import Document, load_file
-from .problems import Problem, UserError, did_you_mean
+from followup_rules._yaml import Document, load_file
+from followup_rules.problems import Problem, UserError, did_you_mean
 
 SECURITY = ("starttls", "tls", "none")
 DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}

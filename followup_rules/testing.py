@@ -15,14 +15,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from ._yaml import load_file
-from .advice import SourceResult
-from .case import Case, case_from_mapping
-from .compiler import compile_ruleset
-from .conditions import evaluate as evaluate_condition
-from .problems import UserError
-from .ruleset import Ruleset
-from .validate import ruleset_files
+from followup_rules._yaml import load_file
+from followup_rules.advice import SourceResult
+from followup_rules.case import Case, case_from_mapping
+from followup_rules.compiler import compile_ruleset
+from followup_rules.conditions import evaluate as evaluate_condition
+from followup_rules.problems import UserError
+from followup_rules.ruleset import Ruleset
+from followup_rules.validate import ruleset_files
 
 
 def deep_merge(base: Any, patch: Any) -> Any:
@@ -65,10 +65,10 @@ class RuleTest:
 
     def run(self) -> tuple[SourceResult, dict[str, Any], list[str]]:
         """Evaluate; returns the ruleset's result, the facts, and a list of failures."""
-        from .api import engine_for, moment
-        from .facts import derive
-        from .resolve import source_result
-        from .windows import BusinessCalendar
+        from followup_rules.api import engine_for, moment
+        from followup_rules.facts import derive
+        from followup_rules.resolve import source_result
+        from followup_rules.windows import BusinessCalendar
 
         case = self.case()
         at = moment(str(self.spec["at"]), case)
@@ -137,7 +137,7 @@ def _facts_of(ruleset: Ruleset, rule_id: str, facts: Mapping[str, Any]) -> str:
 
 
 def _compare_action(want: Mapping[str, Any], got: Any, at: datetime) -> list[str]:
-    from .windows import parse_moment
+    from followup_rules.windows import parse_moment
 
     problems = []
     for key in ("state", "channel"):
@@ -164,8 +164,8 @@ def collect(ruleset: Ruleset) -> list[RuleTest]:
 
 def collect_paths(paths: Sequence[str] = ()) -> list[RuleTest]:
     """Every test of the rulesets in `paths` (default: the shipped rulesets)."""
-    from .api import library_with
-    from .library import load_cached
+    from followup_rules.api import library_with
+    from followup_rules.library import load_cached
 
     tests: list[RuleTest] = []
     library = None

@@ -7,10 +7,10 @@ import re
 from pathlib import Path
 from typing import Sequence
 
-from ._resources import shipped_dir
-from ._yaml import Document, load_file
-from .problems import Problem, UserError
-from .ruleset import Ruleset, parse_ruleset
+from followup_rules._resources import shipped_dir
+from followup_rules._yaml import Document, load_file
+from followup_rules.problems import Problem, UserError
+from followup_rules.ruleset import Ruleset, parse_ruleset
 
 _SPACE = re.compile(r"\s+")
 
@@ -37,7 +37,7 @@ def ruleset_files(paths: Sequence[str]) -> list[Path]:
 
 def validate_paths(paths: Sequence[str], sources: str | None = None) -> list[Problem]:
     """Every problem in the ruleset files, quotes included when `sources` is given."""
-    from .library import Library
+    from followup_rules.library import Library
 
     problems: list[Problem] = []
     library: Library | None = None

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
 
-from ._cache import cached
-from .vocabulary import UNITS
+from followup_rules._cache import cached
+from followup_rules.vocabulary import UNITS
 
 #: Local hour at which a day-based window's target falls.
 TARGET_HOUR = 10

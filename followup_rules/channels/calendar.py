@@ -19,16 +19,16 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from ..hookspecs import hookimpl
-from ..problems import UserError
+from followup_rules.hookspecs import hookimpl
+from followup_rules.problems import UserError
 
 if TYPE_CHECKING:
     from icalendar import Calendar, Event
 
-    from ..advice import Action, Advice, Citation
-    from ..artifact import Artifact
-    from ..case import Case
-    from ..timeline import Timeline
+    from followup_rules.advice import Action, Advice, Citation
+    from followup_rules.artifact import Artifact
+    from followup_rules.case import Case
+    from followup_rules.timeline import Timeline
 
 CHANNEL = "calendar"
 PRODID = "-//followup-rules//followup-rules//EN"
@@ -47,7 +47,7 @@ def uid(case: Case, action: Action) -> str:
 
 def timeline_calendar(timeline: Timeline) -> Calendar:
     """The projected plan as a calendar: one event per step."""
-    from ..timeline import title
+    from followup_rules.timeline import title
 
     calendar = _calendar(timeline.case)
     stamp = timeline.start
@@ -61,7 +61,7 @@ def timeline_calendar(timeline: Timeline) -> Calendar:
 
 def action_calendar(action: Action, case: Case, advice: Advice) -> Calendar:
     """One action of the advice as a calendar with one event, due at its target (or now, if passed)."""
-    from ..timeline import channel_of, names_of, title
+    from followup_rules.timeline import channel_of, names_of, title
 
     if action.window is None:
         raise UserError(f"{action.action} has no time window, so there is nothing to put in a calendar")
@@ -116,7 +116,7 @@ def _event(case: Case, action: Action, summary: str, start: datetime, stamp: dat
 
 def _description(case: Case, action: Action, summary: str, channel: str, despite: Sequence[Citation],
                  closing: Sequence[Action]) -> str:
-    from ..render import when
+    from followup_rules.render import when
 
     tz = case.timezone
     lines = [f"{summary} by {channel}, about the {case.position} position at {case.company}."]
@@ -163,8 +163,8 @@ def followup_render(action: Action, case: Case, advice: Advice, channel: str) ->
     """One action as a one-event .ics file."""
     if channel != CHANNEL:
         return None
-    from ..artifact import Artifact
-    from ..timeline import names_of, title
+    from followup_rules.artifact import Artifact
+    from followup_rules.timeline import names_of, title
 
     calendar = action_calendar(action, case, advice)
     event = calendar.walk("VEVENT")[0]

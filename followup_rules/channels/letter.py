@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from ..hookspecs import hookimpl
+from followup_rules.hookspecs import hookimpl
 
 if TYPE_CHECKING:
-    from ..advice import Action, Advice
-    from ..artifact import Artifact
-    from ..case import Case
+    from followup_rules.advice import Action, Advice
+    from followup_rules.artifact import Artifact
+    from followup_rules.case import Case
 
 CHANNEL = "letter"
 #: The source that says never to post a thank-you note, and its words.
@@ -37,9 +37,9 @@ def render(action: "Action", index: int, case: "Case", advice: "Advice") -> "Art
 
     :raises UserError: the action is a call or a LinkedIn request, which no note can be.
     """
-    from .. import drafting
-    from ..problems import UserError
-    from ..render import when
+    from followup_rules import drafting
+    from followup_rules.problems import UserError
+    from followup_rules.render import when
 
     kind = drafting.kind_of(action, index)
     if kind in NOT_A_NOTE:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from ..hookspecs import hookimpl
+from followup_rules.hookspecs import hookimpl
 
 if TYPE_CHECKING:
-    from ..advice import Action, Advice
-    from ..artifact import Artifact
-    from ..case import Case
+    from followup_rules.advice import Action, Advice
+    from followup_rules.artifact import Artifact
+    from followup_rules.case import Case
 
 CHANNEL = "linkedin"
 
@@ -28,8 +28,8 @@ def followup_render(action: "Action", index: int, case: "Case", advice: "Advice"
 def render(action: "Action", index: int, case: "Case", advice: "Advice") -> "Artifact":
     """A connection request's note for `connect_linkedin` (within the limit, the interview reference
     kept); any other message action as a LinkedIn message of its own kind."""
-    from .. import drafting
-    from ..render import when
+    from followup_rules import drafting
+    from followup_rules.render import when
 
     kind = "linkedin_note" if action.action == "connect_linkedin" else drafting.kind_of(action, index)
     draft = drafting.compose(action, index, case, advice, kind)

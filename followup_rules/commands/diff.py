@@ -14,7 +14,7 @@ import click
               help="Output for people (text), a changelog (markdown) or programs (json).")
 def rulesets_command(old: str, new: str, fmt: str) -> None:
     """What changed from ruleset file OLD to NEW, and which of their test cases now get different advice."""
-    from ..diff import diff_paths, markdown, text
+    from followup_rules.diff import diff_paths, markdown, text
 
     result = diff_paths(old, new)
     if fmt == "json":

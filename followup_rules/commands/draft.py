@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Sequence
 
 import click
 
-from .._options import AT, CASE, FORMAT, INDUSTRY, POLICY, RULES_PATH, RULESET, SETTINGS
+from followup_rules._options import AT, CASE, FORMAT, INDUSTRY, POLICY, RULES_PATH, RULESET, SETTINGS
 
 if TYPE_CHECKING:
-    from ..advice import Action, Advice
-    from ..artifact import Artifact
-    from ..case import Case
+    from followup_rules.advice import Action, Advice
+    from followup_rules.artifact import Artifact
+    from followup_rules.case import Case
 
 
 @click.command("draft")
@@ -42,11 +42,11 @@ def command(case_file: str, index: int, channel: str | None, kind: str | None, p
     An action for several people becomes one message per person when the sources ask for that
     (individual thank-you notes, LinkedIn notes); a status message goes to the primary contact.
     """
-    from .. import api, drafting
-    from ..cli import _library, _selection
-    from ..plugins import plugins
-    from ..problems import UserError
-    from ..settings import load_settings
+    from followup_rules import api, drafting
+    from followup_rules.cli import _library, _selection
+    from followup_rules.plugins import plugins
+    from followup_rules.problems import UserError
+    from followup_rules.settings import load_settings
 
     if out and Path(out).resolve() == Path(case_file).resolve():
         raise UserError(f"--out {out}: that is the case file; choose another file")
@@ -102,8 +102,8 @@ def _messages(action: "Action", index: int, case: "Case", advice: "Advice",
     """The messages of the action, or only the one to `person`."""
     from dataclasses import replace
 
-    from .. import drafting
-    from ..problems import UserError
+    from followup_rules import drafting
+    from followup_rules.problems import UserError
 
     if person is None:
         return drafting.messages(action, case, advice)
@@ -116,7 +116,7 @@ def _text(artifact: "Artifact", case: "Case") -> str:
     """One message for people: recipients, subject, when, the text, then the notes."""
     from datetime import datetime
 
-    from ..render import when
+    from followup_rules.render import when
 
     def shown(entry: str) -> str:
         person = case.person(entry)
@@ -137,7 +137,7 @@ def _text(artifact: "Artifact", case: "Case") -> str:
 
 def _write(artifacts: Sequence["Artifact"], names: Sequence[str], out: str) -> list[str]:
     """Write each artifact (its data, else its text); several go to FILE-<recipients>.<suffix>."""
-    from ..problems import UserError
+    from followup_rules.problems import UserError
 
     target = Path(out)
     paths = [target] if len(artifacts) == 1 else [target.with_name(f"{target.stem}-{name}{target.suffix}")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from .._options import CASE, POLICY, PRECEDENCE, RULESET
+from followup_rules._options import CASE, POLICY, PRECEDENCE, RULESET
 
 _CALENDAR_START = b"BEGIN:VCALENDAR"
 
@@ -27,9 +27,9 @@ _CALENDAR_START = b"BEGIN:VCALENDAR"
 def command(case_file: str, ics: str, at: str | None, rulesets: Sequence[str], policy: str,
             precedence: Sequence[str]) -> None:
     """Write the projected plan for CASE as calendar events with reminders and the rules behind them."""
-    from ..case import load_case
-    from ..channels.calendar import timeline_calendar
-    from ..timeline import project
+    from followup_rules.case import load_case
+    from followup_rules.channels.calendar import timeline_calendar
+    from followup_rules.timeline import project
 
     target = None if ics == "-" else Path(ics)
     if target is not None:
@@ -46,7 +46,7 @@ def command(case_file: str, ics: str, at: str | None, rulesets: Sequence[str], p
 
 def _check_target(target: Path, case_file: Path) -> None:
     """Refuse to replace anything but an earlier calendar export (never the case or another file)."""
-    from ..problems import UserError
+    from followup_rules.problems import UserError
 
     if target.is_dir():
         raise UserError(f"--ics {target}: is a folder; give a file name such as plan.ics")
@@ -61,7 +61,7 @@ def _check_target(target: Path, case_file: Path) -> None:
 
 def _write(target: Path, data: bytes) -> None:
     """Write atomically, so an interrupted export never leaves half a calendar behind."""
-    from ..problems import UserError
+    from followup_rules.problems import UserError
 
     folder = target.parent if str(target.parent) else Path(".")
     try:

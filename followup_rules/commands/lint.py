@@ -8,7 +8,7 @@ from typing import Sequence
 
 import click
 
-from .._options import FORMAT
+from followup_rules._options import FORMAT
 
 
 @click.command("lint")
@@ -19,7 +19,7 @@ def rulesets_command(paths: Sequence[str], fmt: str) -> None:
 
     Contradictions between different sources are reported as info: the shipped sources disagree by design.
     """
-    from ..lint import lint_paths, text
+    from followup_rules.lint import lint_paths, text
 
     findings = lint_paths(paths)
     if fmt == "json":

@@ -6,7 +6,7 @@ from typing import Sequence
 
 import click
 
-from .._options import PROFILE
+from followup_rules._options import PROFILE
 
 
 @click.command("lock")
@@ -19,9 +19,9 @@ from .._options import PROFILE
 def rulesets_command(rulesets: Sequence[str], industry: str | None, rules_path: Sequence[str],
                      profile_file: str | None, output: str) -> None:
     """Write the exact rulesets (id, version, digest) to a lock file that later runs use unchanged."""
-    from ..api import default_library, library_with
-    from ..lock import write_lock
-    from ..profile import find_profile
+    from followup_rules.api import default_library, library_with
+    from followup_rules.lock import write_lock
+    from followup_rules.profile import find_profile
 
     profile = find_profile(profile_file)
     library = library_with(rules_path) if rules_path else default_library()

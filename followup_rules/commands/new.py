@@ -84,14 +84,14 @@ tests:
 @click.option("--title", default=None, help="The ruleset's title.")
 def rulesets_command(ruleset_id: str, output: str | None, title: str | None) -> None:
     """Write a commented starter ruleset with one rule and its tests."""
-    from ..problems import UserError
+    from followup_rules.problems import UserError
 
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", ruleset_id):
         raise UserError(f"ruleset id {ruleset_id!r} must be kebab-case, e.g. my-coaching-rules")
     path = Path(output or f"{ruleset_id}.yaml")
     if path.exists():
         raise UserError(f"{path} already exists; nothing was overwritten")
-    from .._resources import shipped_dir
+    from followup_rules._resources import shipped_dir
 
     schema = (shipped_dir("schemas") / "ruleset.schema.json").resolve().as_uri()
     path.write_text(STARTER.format(id=ruleset_id, title=title or ruleset_id.replace("-", " ").capitalize(),

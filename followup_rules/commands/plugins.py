@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .._options import FORMAT
+from followup_rules._options import FORMAT
 
 if TYPE_CHECKING:
-    from ..plugins import PluginInfo, Plugins
+    from followup_rules.plugins import PluginInfo, Plugins
 
 
 @click.command("plugins")
@@ -21,7 +21,7 @@ def command(fmt: str) -> None:
     A plugin that failed to import or implements an unknown hook is listed as BROKEN with its
     error; it is left out and the others keep working, so this exits 0 all the same.
     """
-    from ..plugins import plugins
+    from followup_rules.plugins import plugins
 
     loaded = plugins()
     rows = [_row(loaded, info) for info in loaded.infos]

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import click
 
-from .._options import AT, CASE, FORMAT, RULESET, SETTINGS
+from followup_rules._options import AT, CASE, FORMAT, RULESET, SETTINGS
 
 if TYPE_CHECKING:
-    from ..advice import Action, Advice
-    from ..artifact import Artifact, Receipt
-    from ..case import Case
+    from followup_rules.advice import Action, Advice
+    from followup_rules.artifact import Artifact, Receipt
+    from followup_rules.case import Case
 
 
 @click.command("send")
@@ -33,10 +33,10 @@ def command(case_file: str, index: int, really: bool, settings_file: str | None,
     An action for several people becomes one message per person when the sources ask for that
     (individual thank-you notes); each message is journaled on its own.
     """
-    from .. import api
-    from ..plugins import plugins
-    from ..problems import UserError
-    from ..settings import load_settings
+    from followup_rules import api
+    from followup_rules.plugins import plugins
+    from followup_rules.problems import UserError
+    from followup_rules.settings import load_settings
 
     settings = load_settings(settings_file)
     case = api.load_case(case_file)
@@ -75,7 +75,7 @@ def command(case_file: str, index: int, really: bool, settings_file: str | None,
 
 def _messages(action: "Action", case: "Case", advice: "Advice") -> Sequence["Action"]:
     """The action as the messages to send (one per person for individual notes)."""
-    from ..drafting import is_message, messages
+    from followup_rules.drafting import is_message, messages
 
     return messages(action, case, advice) if is_message(action) else (action,)
 

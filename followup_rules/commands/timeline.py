@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .._options import CASE, FORMAT, POLICY, PRECEDENCE, RULESET
+from followup_rules._options import CASE, FORMAT, POLICY, PRECEDENCE, RULESET
 
 if TYPE_CHECKING:
-    from ..advice import Window
-    from ..timeline import Timeline
+    from followup_rules.advice import Window
+    from followup_rules.timeline import Timeline
 
 _ENDED = {
     "stop": "The rules say stop following up here.",
@@ -35,8 +35,8 @@ _ENDED = {
 def command(case_file: str, at: str | None, rulesets: Sequence[str], policy: str, precedence: Sequence[str],
             max_steps: int, fmt: str) -> None:
     """The whole plan for CASE if nothing new arrives: each step, its date and the rules behind it."""
-    from ..case import load_case
-    from ..timeline import project
+    from followup_rules.case import load_case
+    from followup_rules.timeline import project
 
     timeline = project(load_case(case_file), at, list(rulesets) or None, policy, max_steps,
                        precedence=precedence)
@@ -49,7 +49,7 @@ def command(case_file: str, at: str | None, rulesets: Sequence[str], policy: str
 
 def timeline_text(timeline: Timeline, style: Callable[..., str]) -> str:
     """The timeline for people: one block per step, dates in the candidate's timezone."""
-    from ..render import when
+    from followup_rules.render import when
 
     tz = timeline.case.timezone
     lines = [style(f"Plan from {when(timeline.start, tz)} for {timeline.case.name}", bold=True),
@@ -76,7 +76,7 @@ def timeline_text(timeline: Timeline, style: Callable[..., str]) -> str:
 
 
 def _window(window: Window | None, tz: Any) -> str:
-    from ..render import when
+    from followup_rules.render import when
 
     if window is None:
         return "any time"
