@@ -39,7 +39,7 @@ from followup_rules.conditions import evaluate
 from followup_rules.facts import derive
 from followup_rules.library import Library
 from followup_rules.resolve import build_advice
-from followup_rules.windows import BusinessCalendar
+from followup_rules.calendar import BusinessCalendar
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent

@@ -17,7 +17,7 @@ from followup_rules.library import Library
 from followup_rules.problems import UserError
 from followup_rules.resolve import POLICIES, build_advice
 from followup_rules.ruleset import Ruleset
-from followup_rules.windows import BusinessCalendar
+from followup_rules.calendar import BusinessCalendar
 
 CaseLike = Case | Mapping[str, Any] | str | os.PathLike[str]
 RulesetsLike = Sequence[Ruleset | str] | None
@@ -75,7 +75,7 @@ def engine_for(compiled: tuple[Compiled, ...]) -> Engine:
 
 def moment(at: datetime | str | None, case: Case) -> datetime:
     """`at` as an aware moment; naive values are read in the candidate's timezone; None is now."""
-    from followup_rules.windows import parse_moment
+    from followup_rules.moments import parse_moment
 
     if at is None:
         return datetime.now(timezone.utc).astimezone(case.timezone)

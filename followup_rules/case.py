@@ -15,7 +15,7 @@ from followup_rules import _schema
 from followup_rules._cache import cached
 from followup_rules._yaml import Document, load_file, load_text
 from followup_rules.problems import Problem, UserError, did_you_mean
-from followup_rules.windows import parse_moment
+from followup_rules.moments import parse_moment
 
 
 @dataclass(frozen=True)
@@ -235,7 +235,7 @@ class _Parser:
             return ZoneInfo("UTC")
 
     def _check_country(self, country: str, subdivision: str | None) -> None:
-        from followup_rules.windows import BusinessCalendar
+        from followup_rules.calendar import BusinessCalendar
 
         try:
             BusinessCalendar(country, subdivision)  # checks the codes; holidays load only when needed

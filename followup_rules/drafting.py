@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from followup_rules.facts import Facts
     from followup_rules.library import Library
     from followup_rules.ruleset import Ruleset
-    from followup_rules.windows import BusinessCalendar
+    from followup_rules.calendar import BusinessCalendar
 
 KINDS: tuple[str, ...] = (
     "thank_you", "thank_you_group_lead", "follow_up", "final_follow_up", "materials", "rejection_reply",
@@ -330,7 +330,7 @@ def _pending_materials(case: "Case", to: Sequence[str], at: datetime) -> list[st
 
 
 def _context(case: "Case", at: datetime, kind: str, to: Sequence[str]) -> dict[str, Any]:
-    from followup_rules.windows import local_date
+    from followup_rules.moments import local_date
 
     facts = _facts(case, at)
     interview = case.interview
@@ -623,7 +623,7 @@ class Schedule:
 def calendar_for(case: "Case") -> "BusinessCalendar":
     """The business calendar of the case: a plugin's, else the candidate's public holidays."""
     from followup_rules.plugins import plugins
-    from followup_rules.windows import BusinessCalendar
+    from followup_rules.calendar import BusinessCalendar
 
     return plugins().hook.followup_calendar(case=case) or BusinessCalendar(case.country, case.subdivision)
 
@@ -632,7 +632,7 @@ def first_slot(start: datetime, hours: tuple[int, int], calendar: "BusinessCalen
     """The first quarter hour at or after `start` inside `hours` (local, end exclusive) on a business day."""
     from datetime import timedelta
 
-    from followup_rules.windows import at_local
+    from followup_rules.moments import at_local
 
     tz = start.tzinfo
     assert tz is not None
@@ -658,7 +658,7 @@ def schedule(draft: Draft, channel: str, action: "Action", case: "Case", advice:
     09:00 on each following business day. The search stops when the window closes or after `days`
     business days; then the first moment is kept with its objections.
     """
-    from followup_rules.windows import at_local
+    from followup_rules.moments import at_local
 
     calendar = calendar_for(case)
     unchecked = tuple(_citing(action, advice, library)[1])
@@ -683,7 +683,7 @@ def schedule(draft: Draft, channel: str, action: "Action", case: "Case", advice:
 
 def plan_notes(plan: Schedule, tz: Any) -> list[str]:
     """What a schedule means for the person sending: why it moved, what the rules still object to."""
-    from followup_rules.render import when
+    from followup_rules.moments import when
 
     notes = [f"later than the first possible moment ({when(plan.first, tz)}) because {o.rule} says: {o.says}"
              for o in plan.moved_by]

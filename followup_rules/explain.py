@@ -11,8 +11,9 @@ from followup_rules.case import Case
 from followup_rules.compiler import Compiled
 from followup_rules.conditions import Outcome, evaluate, flip_hint
 from followup_rules.facts import Facts
-from followup_rules.resolve import cancelled_by_reply, place
-from followup_rules.windows import BusinessCalendar
+from followup_rules.resolve import cancelled_by_reply
+from followup_rules.windows import place
+from followup_rules.calendar import BusinessCalendar
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ from typing import Any, Mapping
 from followup_rules.case import Case, Interviewer
 from followup_rules.draft import DraftAnalysis, analyse
 from followup_rules.vocabulary import ANCHORS, FACTS
-from followup_rules.windows import BusinessCalendar, days_between, local_date, start_of_day
+from followup_rules.calendar import BusinessCalendar
+from followup_rules.moments import days_between, local_date, start_of_day
 
 _REJECTION = "rejection"
 _CALL_CHANNELS = frozenset({"phone_call", "voicemail"})

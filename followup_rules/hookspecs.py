@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from followup_rules.advice import Action, Advice
     from followup_rules.artifact import Artifact, Receipt
     from followup_rules.case import Case
-    from followup_rules.windows import BusinessCalendar
+    from followup_rules.calendar import BusinessCalendar
 
 PROJECT = "followup_rules"
 hookspec = pluggy.HookspecMarker(PROJECT)

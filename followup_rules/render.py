@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any, Callable
 
 from followup_rules.advice import Action, Advice, Window
 from followup_rules.explain import Explanation, Verdict
+from followup_rules.moments import when
 
 Style = Callable[..., str]
 
 
 def _plain(text: str, **_: Any) -> str:
     return text
-
-
-def when(moment: datetime | None, tz: Any) -> str:
-    return moment.astimezone(tz).strftime("%a %Y-%m-%d %H:%M %Z") if moment else "—"
 
 
 def _window(window: Window | None, tz: Any) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Sequence
 
 from followup_rules.advice import (Action, Advice, Citation, Dissent, Expectation, Override, RulesetRef,
                      SourceResult, Warning, Window)
@@ -12,7 +12,9 @@ from followup_rules.compiler import Compiled
 from followup_rules.facts import Facts
 from followup_rules.ruleset import Rule, Ruleset
 from followup_rules.vocabulary import STATUS_ACTIONS
-from followup_rules.windows import BusinessCalendar, WindowSpec, place_window, start_of_day
+from followup_rules.calendar import BusinessCalendar
+from followup_rules.windows import place
+from followup_rules.moments import start_of_day
 
 POLICIES = ("agreement", "strictest", "precedence")
 _SEVERITY = {"info": 0, "warning": 1, "error": 2}
@@ -23,25 +25,6 @@ _DEFAULT_TO = {"send_thank_you": "unthanked_interviewers", "continue_job_search"
 
 def citation(ruleset: Ruleset, rule: Rule, window: Window | None = None) -> Citation:
     return Citation(ruleset.cite(rule), ruleset.source_of(rule), " […] ".join(rule.quotes), rule.says, window)
-
-
-def place(rule: Rule, params: Mapping[str, Any], facts: Facts, case: Case,
-          calendar: BusinessCalendar) -> Window | None:
-    """The rule's window placed in time for this case, or None if it has none."""
-    spec = rule.then.window
-    if spec is None:
-        return None
-    anchor = facts.anchors[spec.anchor]
-    if isinstance(anchor, datetime):
-        instant, is_date = anchor, False
-    else:
-        instant, is_date = start_of_day(anchor, case.timezone), True
-    value = (lambda v: params[v.name] if hasattr(v, "name") else v)
-    placed = place_window(WindowSpec(spec.anchor, spec.unit, float(value(spec.opens)),
-                                     None if spec.target is None else float(value(spec.target)),
-                                     None if spec.closes is None else float(value(spec.closes))),
-                          instant, is_date, case.timezone, calendar)
-    return Window(placed.opens, placed.target, placed.closes, tuple(placed.steps))
 
 
 def _instructions(action: Action, case: Case, facts: Facts) -> Action:

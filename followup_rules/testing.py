@@ -68,7 +68,7 @@ class RuleTest:
         from followup_rules.api import engine_for, moment
         from followup_rules.facts import derive
         from followup_rules.resolve import source_result
-        from followup_rules.windows import BusinessCalendar
+        from followup_rules.calendar import BusinessCalendar
 
         case = self.case()
         at = moment(str(self.spec["at"]), case)
@@ -137,7 +137,7 @@ def _facts_of(ruleset: Ruleset, rule_id: str, facts: Mapping[str, Any]) -> str:
 
 
 def _compare_action(want: Mapping[str, Any], got: Any, at: datetime) -> list[str]:
-    from followup_rules.windows import parse_moment
+    from followup_rules.moments import parse_moment
 
     problems = []
     for key in ("state", "channel"):

@@ -21,7 +21,7 @@ from followup_rules.channels import letter, linkedin, phone
 from followup_rules.library import Library
 from followup_rules.plugins import load_plugins
 from followup_rules.problems import UserError
-from followup_rules.windows import BusinessCalendar
+from followup_rules.calendar import BusinessCalendar
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = {p.stem: p for p in sorted((ROOT / "examples").glob("*.yaml"))}
@@ -80,7 +80,7 @@ def test_a_channel_renders_only_its_own_name(module: object, own: str) -> None:
 @pytest.mark.parametrize("stem", sorted(EXAMPLES))
 def test_every_connection_note_fits_and_keeps_the_interview_reference(stem: str) -> None:
     case, _ = situation(stem)
-    from followup_rules.windows import local_date
+    from followup_rules.moments import local_date
 
     day = drafting.long_date(local_date(case.interview.start, case.timezone))
     for artifact in rendered(linkedin, stem, "connect_linkedin", "linkedin"):

@@ -116,7 +116,7 @@ def _event(case: Case, action: Action, summary: str, start: datetime, stamp: dat
 
 def _description(case: Case, action: Action, summary: str, channel: str, despite: Sequence[Citation],
                  closing: Sequence[Action]) -> str:
-    from followup_rules.render import when
+    from followup_rules.moments import when
 
     tz = case.timezone
     lines = [f"{summary} by {channel}, about the {case.position} position at {case.company}."]

@@ -39,7 +39,7 @@ def render(action: "Action", index: int, case: "Case", advice: "Advice") -> "Art
     """
     from followup_rules import drafting
     from followup_rules.problems import UserError
-    from followup_rules.render import when
+    from followup_rules.moments import when
 
     kind = drafting.kind_of(action, index)
     if kind in NOT_A_NOTE:

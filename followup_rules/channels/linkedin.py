@@ -29,7 +29,7 @@ def render(action: "Action", index: int, case: "Case", advice: "Advice") -> "Art
     """A connection request's note for `connect_linkedin` (within the limit, the interview reference
     kept); any other message action as a LinkedIn message of its own kind."""
     from followup_rules import drafting
-    from followup_rules.render import when
+    from followup_rules.moments import when
 
     kind = "linkedin_note" if action.action == "connect_linkedin" else drafting.kind_of(action, index)
     draft = drafting.compose(action, index, case, advice, kind)

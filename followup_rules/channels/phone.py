@@ -31,7 +31,7 @@ def render(action: "Action", index: int, case: "Case", advice: "Advice") -> "Art
     """The action as a call script; the call goes in the first slot of the call hours at or after the
     window's target (or the advice's moment, if later) that the rules behind the action accept."""
     from followup_rules import drafting
-    from followup_rules.render import when
+    from followup_rules.moments import when
 
     draft = drafting.compose(action, index, case, advice, "call_script")
     plan = drafting.schedule(draft, CHANNEL, action, case, advice, CALL_HOURS)

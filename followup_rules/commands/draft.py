@@ -116,7 +116,7 @@ def _text(artifact: "Artifact", case: "Case") -> str:
     """One message for people: recipients, subject, when, the text, then the notes."""
     from datetime import datetime
 
-    from followup_rules.render import when
+    from followup_rules.moments import when
 
     def shown(entry: str) -> str:
         person = case.person(entry)

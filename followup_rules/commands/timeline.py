@@ -49,7 +49,7 @@ def command(case_file: str, at: str | None, rulesets: Sequence[str], policy: str
 
 def timeline_text(timeline: Timeline, style: Callable[..., str]) -> str:
     """The timeline for people: one block per step, dates in the candidate's timezone."""
-    from followup_rules.render import when
+    from followup_rules.moments import when
 
     tz = timeline.case.timezone
     lines = [style(f"Plan from {when(timeline.start, tz)} for {timeline.case.name}", bold=True),
@@ -76,7 +76,7 @@ def timeline_text(timeline: Timeline, style: Callable[..., str]) -> str:
 
 
 def _window(window: Window | None, tz: Any) -> str:
-    from followup_rules.render import when
+    from followup_rules.moments import when
 
     if window is None:
         return "any time"
