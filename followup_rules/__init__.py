@@ -5,7 +5,8 @@ from followup_rules.api import advise, explain
 from followup_rules.case import Case, load_case
 from followup_rules.explain import Explanation, Verdict
 from followup_rules.problems import Problem, UserError
-from followup_rules.ruleset import Ruleset, load_ruleset
+from followup_rules.ruleset import Ruleset
+from followup_rules.load import load_ruleset
 
 __all__ = ["Action", "Advice", "Case", "Citation", "Explanation", "Problem", "Ruleset", "UserError",
            "Verdict", "Warning", "advise", "explain", "load_case", "load_ruleset"]

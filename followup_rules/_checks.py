@@ -8,7 +8,7 @@ from typing import Any, Iterable, Mapping
 from followup_rules._yaml import Document
 from followup_rules.problems import Problem, did_you_mean
 from followup_rules.vocabulary import (ACTIONS, ANCHORS, CHANNELS, EXPECTATION_CODES, FACTS, INCLUDE_CODES, OPS,
-                         RECIPIENTS, STYLE_CODES, UNITS, WARNINGS)
+                                      RECIPIENTS, STYLE_CODES, UNITS, WARNINGS, value_fits)
 
 #: Leaf tests one rule may hold once `in` lists are expanded: keeps every durable node small.
 MAX_TESTS_PER_RULE = 24
@@ -20,19 +20,6 @@ _EXTENSION_KEYS = {"actions": ACTIONS, "warnings": WARNINGS, "include": INCLUDE_
 def check_ruleset(doc: Document) -> list[Problem]:
     """Every semantic problem of a schema-valid ruleset document."""
     return _Checker(doc).run()
-
-
-def value_fits(fact_type: str, values: tuple[str, ...], value: Any) -> bool:
-    """Whether `value` has the type (and, for enums, a listed value) of a fact."""
-    if fact_type == "bool":
-        return isinstance(value, bool)
-    if fact_type == "int":
-        return isinstance(value, int) and not isinstance(value, bool)
-    if fact_type == "number":
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if fact_type == "enum":
-        return isinstance(value, str) and value in values
-    return isinstance(value, str)
 
 
 class _Checker:

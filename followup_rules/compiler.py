@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any, Mapping, Union
 
 from followup_rules.conditions import evaluate, resolve_value
-from followup_rules.facts import anchor_fact
+from followup_rules.vocabulary import anchor_fact
 from followup_rules.ruleset import Condition, Rule, Ruleset, digest_of
 from followup_rules.vocabulary import FACTS
 

@@ -16,7 +16,8 @@ from typing import Any, Mapping, Sequence
 from followup_rules._yaml import load_file
 from followup_rules.advice import SourceResult, iso
 from followup_rules.problems import UserError
-from followup_rules.ruleset import Condition, Parameter, ParamRef, Rule, Ruleset, Then, WindowDef, load_ruleset
+from followup_rules.ruleset import Condition, Parameter, ParamRef, Rule, Ruleset, Then, WindowDef
+from followup_rules.load import load_ruleset
 from followup_rules.testing import RuleTest
 
 

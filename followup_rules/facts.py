@@ -8,7 +8,7 @@ from typing import Any, Mapping
 
 from followup_rules.case import Case, Interviewer
 from followup_rules.draft import DraftAnalysis, analyse
-from followup_rules.vocabulary import ANCHORS, FACTS
+from followup_rules.vocabulary import ANCHORS, FACTS, anchor_fact
 from followup_rules.calendar import BusinessCalendar
 from followup_rules.moments import days_between, local_date, start_of_day
 
@@ -28,11 +28,6 @@ class Facts:
 
     def __getitem__(self, name: str) -> Any:
         return self.values[name]
-
-
-def anchor_fact(anchor: str) -> str:
-    """The internal boolean fact telling whether `anchor` is known for a case."""
-    return f"anchor.{anchor}"
 
 
 def derive(case: Case, at: datetime, calendar: BusinessCalendar | None = None,

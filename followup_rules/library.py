@@ -15,7 +15,8 @@ from followup_rules._resources import shipped_dir
 from followup_rules._semver import matches, parse_spec
 from followup_rules._yaml import Document
 from followup_rules.problems import Problem, UserError, did_you_mean
-from followup_rules.ruleset import Ruleset, build, digest_of, load_ruleset
+from followup_rules.ruleset import Ruleset, digest_of
+from followup_rules.load import build, load_ruleset
 
 _CACHE_VERSION = "1"
 

@@ -22,7 +22,8 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from followup_rules.compiler import full_condition
 from followup_rules.problems import Problem
-from followup_rules.ruleset import Condition, ParamRef, Rule, Ruleset, Then, WindowDef, load_ruleset
+from followup_rules.ruleset import Condition, ParamRef, Rule, Ruleset, Then, WindowDef
+from followup_rules.load import load_ruleset
 from followup_rules.validate import ruleset_files
 from followup_rules.vocabulary import FACTS
 

@@ -155,7 +155,7 @@ def enrich(facts: "Facts", case: "Case", at: "datetime") -> "Facts":
     """Facts with every plugin's valid adjustments applied in registration order."""
     from dataclasses import replace
 
-    from followup_rules._checks import value_fits
+    from followup_rules.vocabulary import value_fits
     from followup_rules.vocabulary import FACTS
 
     updates = _each("followup_enrich_facts", case=case, at=at, facts=dict(facts.values))

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from followup_rules import _schema
-from followup_rules._checks import value_fits
+from followup_rules.vocabulary import value_fits
 from followup_rules._yaml import load_file
 from followup_rules.problems import Problem, UserError, did_you_mean
 from followup_rules.ruleset import Ruleset

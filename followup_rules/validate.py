@@ -10,7 +10,8 @@ from typing import Sequence
 from followup_rules._resources import shipped_dir
 from followup_rules._yaml import Document, load_file
 from followup_rules.problems import Problem, UserError
-from followup_rules.ruleset import Ruleset, parse_ruleset
+from followup_rules.ruleset import Ruleset
+from followup_rules.load import parse_ruleset
 
 _SPACE = re.compile(r"\s+")
 

@@ -8,6 +8,7 @@ because the engine must know how to compute them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 ACTIONS: tuple[str, ...] = (
     "ask_next_steps", "send_thank_you", "send_follow_up", "place_call", "send_materials",
@@ -215,3 +216,21 @@ FACTS: dict[str, FactDef] = {f.name: f for f in (
     _f("draft.on_business_day", "bool", "The draft's send date is a business day."),
     _f("draft.body", "string", "The draft's text (for `matches`).", nullable=True),
 )}
+
+
+def anchor_fact(anchor: str) -> str:
+    """The internal boolean fact telling whether `anchor` is known for a case."""
+    return f"anchor.{anchor}"
+
+
+def value_fits(fact_type: str, values: tuple[str, ...], value: Any) -> bool:
+    """Whether `value` has the type (and, for enums, a listed value) of a fact."""
+    if fact_type == "bool":
+        return isinstance(value, bool)
+    if fact_type == "int":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if fact_type == "number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if fact_type == "enum":
+        return isinstance(value, str) and value in values
+    return isinstance(value, str)

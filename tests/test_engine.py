@@ -13,9 +13,9 @@ from followup_rules._yaml import Document
 from followup_rules.compiler import compile_ruleset, dumps, shards
 from followup_rules.conditions import evaluate
 from followup_rules.engine import Engine
-from followup_rules.facts import anchor_fact
+from followup_rules.vocabulary import anchor_fact
 from followup_rules.problems import UserError
-from followup_rules.ruleset import parse_ruleset
+from followup_rules.load import parse_ruleset
 from followup_rules.vocabulary import ANCHORS, FACTS
 
 NUMBERS = [-1.5, 0, 0.25, 1, 2, 3, 7, 7.0, 23.99, 24, 24.0, 48, 48.0, 48.01, 168, 5e-05, 2e16]

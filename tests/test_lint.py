@@ -13,7 +13,8 @@ from click.testing import CliRunner
 from followup_rules._yaml import load_text
 from followup_rules.cli import cli
 from followup_rules.lint import CODES, Numbers, Span, lint, lint_paths
-from followup_rules.ruleset import Ruleset, parse_ruleset
+from followup_rules.ruleset import Ruleset
+from followup_rules.load import parse_ruleset
 
 FIXTURES = Path(__file__).parent / "fixtures" / "lint"
 PLANTED = FIXTURES / "planted.yaml"
