@@ -12,9 +12,9 @@ import time
 # The imports below come after the clock starts because their cost is one of the phases measured.
 started = time.perf_counter()
 
-from followup_rules.compiler import compile_ruleset
-from followup_rules.engine import Engine
-from followup_rules.library import Library
+from followup_rules.engine.compiler import compile_ruleset
+from followup_rules.engine.durable import Engine
+from followup_rules.rules.library import Library
 
 
 def main() -> None:

@@ -1,3 +1,3 @@
-from followup_rules.cli import main
+from followup_rules.cli.main import main
 
 main()

@@ -7,17 +7,17 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any, Mapping, Sequence
 
-from followup_rules.advice import Advice
-from followup_rules.case import Case, case_from_mapping, load_case
-from followup_rules.compiler import Compiled, compile_ruleset
-from followup_rules.engine import Engine
-from followup_rules.explain import Explanation, build_explanation
-from followup_rules.facts import Facts, derive
-from followup_rules.library import Library
-from followup_rules.problems import UserError
-from followup_rules.resolve import POLICIES, build_advice
-from followup_rules.ruleset import Ruleset
-from followup_rules.calendar import BusinessCalendar
+from followup_rules.core.advice import Advice
+from followup_rules.core.case import Case, case_from_mapping, load_case
+from followup_rules.engine.compiler import Compiled, compile_ruleset
+from followup_rules.engine.durable import Engine
+from followup_rules.resolve.explain import Explanation, build_explanation
+from followup_rules.facts.derive import Facts, derive
+from followup_rules.rules.library import Library
+from followup_rules.core.problems import UserError
+from followup_rules.resolve.merge import POLICIES, build_advice
+from followup_rules.core.ruleset import Ruleset
+from followup_rules.core.calendar import BusinessCalendar
 
 CaseLike = Case | Mapping[str, Any] | str | os.PathLike[str]
 RulesetsLike = Sequence[Ruleset | str] | None
@@ -40,7 +40,7 @@ def default_library() -> Library:
 
 def library_with(paths: Sequence[str | os.PathLike[str]]) -> Library:
     """The default search path plus `paths` (searched first, before plugin rulesets)."""
-    from followup_rules.plugins import plugins
+    from followup_rules.plugin.manager import plugins
 
     return Library([*paths, *[p for result in plugins().hook.followup_rulesets() for p in result]])
 
@@ -62,7 +62,7 @@ def compile_all(rulesets: Sequence[Ruleset], params: Params | None = None) -> tu
     """Compile each ruleset with its parameters from `params` (checked: unknown names are errors)."""
     params = params or {}
     if params:
-        from followup_rules.profile import check_params
+        from followup_rules.rules.profile import check_params
 
         check_params(params, rulesets)
     return tuple(compile_ruleset(r, params.get(r.id)) for r in rulesets)
@@ -75,7 +75,7 @@ def engine_for(compiled: tuple[Compiled, ...]) -> Engine:
 
 def moment(at: datetime | str | None, case: Case) -> datetime:
     """`at` as an aware moment; naive values are read in the candidate's timezone; None is now."""
-    from followup_rules.moments import parse_moment
+    from followup_rules.core.moments import parse_moment
 
     if at is None:
         return datetime.now(timezone.utc).astimezone(case.timezone)
@@ -89,7 +89,7 @@ def moment(at: datetime | str | None, case: Case) -> datetime:
 
 def evaluate(case: Case, at: datetime, compiled: tuple[Compiled, ...]) -> tuple[Facts, set[str], BusinessCalendar]:
     """Facts of the case and the keys of every rule that fired."""
-    from followup_rules.plugins import enrich, plugins
+    from followup_rules.plugin.manager import enrich, plugins
 
     hook = plugins().hook
     calendar = hook.followup_calendar(case=case) or BusinessCalendar(case.country, case.subdivision)
@@ -108,7 +108,7 @@ def advise(case: CaseLike, at: datetime | str | None = None, rulesets: RulesetsL
     compiled = compile_all(select(the_case, rulesets, library), params)
     facts, fired, calendar = evaluate(the_case, when, compiled)
     advice = build_advice(the_case, when, compiled, fired, facts, policy, calendar, precedence)
-    from followup_rules.plugins import observe
+    from followup_rules.plugin.manager import observe
 
     observe(advice, the_case)
     return advice

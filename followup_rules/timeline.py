@@ -22,13 +22,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from followup_rules.advice import Action, Advice, Citation, Window, iso
+from followup_rules.core.advice import Action, Advice, Citation, Window, iso
 from followup_rules.api import CaseLike, Params, RulesetsLike, as_case, compile_all, evaluate, moment, select
-from followup_rules.case import Case, case_from_mapping
-from followup_rules.library import Library
-from followup_rules.problems import UserError
-from followup_rules.resolve import POLICIES, build_advice
-from followup_rules.vocabulary import STATUS_ACTIONS
+from followup_rules.core.case import Case, case_from_mapping
+from followup_rules.rules.library import Library
+from followup_rules.core.problems import UserError
+from followup_rules.resolve.merge import POLICIES, build_advice
+from followup_rules.core.vocabulary import STATUS_ACTIONS
 
 #: Actions that are steps of the plan, and the kind of outgoing message that records one as done.
 STEP_MESSAGES: Mapping[str, str] = {

@@ -9,11 +9,11 @@ import pytest
 from click.testing import CliRunner
 
 from followup_rules import advise, explain
-from followup_rules.cli import cli
-from followup_rules.library import Library
-from followup_rules.lock import read_lock, write_lock
-from followup_rules.problems import UserError
-from followup_rules.validate import validate_paths
+from followup_rules.cli.main import cli
+from followup_rules.rules.library import Library
+from followup_rules.rules.lock import read_lock, write_lock
+from followup_rules.core.problems import UserError
+from followup_rules.rules.validate import validate_paths
 
 EXAMPLE = str(Path(__file__).resolve().parents[1] / "examples" / "just-after-interview.yaml")
 AT = "2025-03-06T16:00:00-05:00"

@@ -13,15 +13,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from followup_rules import api, drafting
-from followup_rules.advice import Action, Advice, Window
-from followup_rules.artifact import Artifact
-from followup_rules.case import Case, case_from_mapping, load_case
+from followup_rules import api
+from followup_rules.drafting import compose as drafting
+from followup_rules.core.advice import Action, Advice, Window
+from followup_rules.core.artifact import Artifact
+from followup_rules.core.case import Case, case_from_mapping, load_case
 from followup_rules.channels import letter, linkedin, phone
-from followup_rules.library import Library
-from followup_rules.plugins import load_plugins
-from followup_rules.problems import UserError
-from followup_rules.calendar import BusinessCalendar
+from followup_rules.rules.library import Library
+from followup_rules.plugin.manager import load_plugins
+from followup_rules.core.problems import UserError
+from followup_rules.core.calendar import BusinessCalendar
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = {p.stem: p for p in sorted((ROOT / "examples").glob("*.yaml"))}
@@ -80,7 +81,7 @@ def test_a_channel_renders_only_its_own_name(module: object, own: str) -> None:
 @pytest.mark.parametrize("stem", sorted(EXAMPLES))
 def test_every_connection_note_fits_and_keeps_the_interview_reference(stem: str) -> None:
     case, _ = situation(stem)
-    from followup_rules.moments import local_date
+    from followup_rules.core.moments import local_date
 
     day = drafting.long_date(local_date(case.interview.start, case.timezone))
     for artifact in rendered(linkedin, stem, "connect_linkedin", "linkedin"):
@@ -254,7 +255,7 @@ def test_a_call_or_connection_request_is_no_handwritten_note(name: str) -> None:
 
 
 def test_rulesets_off_the_search_path_are_named_not_checked() -> None:
-    from followup_rules.advice import Citation
+    from followup_rules.core.advice import Citation
 
     case, advice = situation("competing-offer-written")
     index, action = action_of(advice, "place_call")

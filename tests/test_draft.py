@@ -9,13 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from followup_rules.draft import (
-    WORDLIST_KINDS,
-    DraftAnalysis,
-    Finding,
-    analyse,
-    load_wordlists,
-)
+from followup_rules.facts.draft_text import WORDLIST_KINDS, DraftAnalysis, Finding, analyse, load_wordlists
 
 CLEAN_EMAIL = """\
 Dear Ms. Rivera,

@@ -15,12 +15,14 @@ import pytest
 import yaml
 from jinja2 import DictLoader
 
-from followup_rules import api, drafting, vocabulary
-from followup_rules.advice import Action, Advice
-from followup_rules.case import Case, case_from_mapping, load_case
-from followup_rules.draft import analyse
-from followup_rules.problems import UserError
-from followup_rules.ruleset import Style
+from followup_rules import api
+from followup_rules.drafting import compose as drafting
+from followup_rules.core import vocabulary
+from followup_rules.core.advice import Action, Advice
+from followup_rules.core.case import Case, case_from_mapping, load_case
+from followup_rules.facts.draft_text import analyse
+from followup_rules.core.problems import UserError
+from followup_rules.core.ruleset import Style
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = {p.stem: p for p in sorted((ROOT / "examples").glob("*.yaml"))}
@@ -304,7 +306,7 @@ def test_a_template_cannot_run_code_or_read_files(source: str, error: str) -> No
 def test_the_sandbox_only_knows_the_shipped_templates() -> None:
     env = drafting.environment()
     assert isinstance(env.loader, DictLoader)
-    shipped = {p.name for p in (ROOT / "followup_rules" / "templates").glob("*.txt.j2")}
+    shipped = {p.name for p in (ROOT / "followup_rules" / "drafting" / "templates").glob("*.txt.j2")}
     assert set(env.list_templates()) == shipped == {f"{k}.txt.j2" for k in drafting.KINDS}
 
 
@@ -491,7 +493,7 @@ def test_case_draft_is_a_valid_case_draft() -> None:
 
 def run_draft(capsys: pytest.CaptureFixture[str], stem: str, *args: str) -> tuple[int, str, str]:
     """`followup draft` in-process, as the command line runs it: exit code, stdout, stderr."""
-    from followup_rules.cli import main
+    from followup_rules.cli.main import main
 
     code = 0
     try:
@@ -597,7 +599,7 @@ def test_without_a_sender_the_email_draft_is_plain_text(capsys: pytest.CaptureFi
 
 def test_a_channel_no_plugin_renders_falls_back_to_plain_text(capsys: pytest.CaptureFixture[str],
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    from followup_rules import plugins as plugin_module
+    from followup_rules.plugin import manager as plugin_module
 
     without_email = plugin_module.load_plugins(entry_points=False)
     without_email.manager.unregister(name="email")

@@ -18,13 +18,13 @@ from typing import Any
 import pytest
 
 from followup_rules import api
-from followup_rules.artifact import Artifact
-from followup_rules.case import load_case
+from followup_rules.core.artifact import Artifact
+from followup_rules.core.case import load_case
 from followup_rules.channels import email as channel
-from followup_rules.cli import main
-from followup_rules.journal import Journal, action_key, case_identity
-from followup_rules.problems import UserError
-from followup_rules.settings import Secret, load_settings
+from followup_rules.cli.main import main
+from followup_rules.delivery.journal import Journal, action_key, case_identity
+from followup_rules.core.problems import UserError
+from followup_rules.delivery.settings import Secret, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "just-after-interview.yaml"
@@ -44,7 +44,7 @@ ENV = ("FOLLOWUP_SMTP_HOST", "FOLLOWUP_SMTP_PORT", "FOLLOWUP_SMTP_USER", "FOLLOW
 
 @pytest.fixture
 def compose() -> Any:
-    from followup_rules.drafting import compose
+    from followup_rules.drafting.compose import compose
 
     return compose
 
@@ -234,7 +234,7 @@ def test_plugin_hooks_answer_only_for_email(tmp_path: Path) -> None:
     assert channel.followup_channels() == ["email"]
     assert channel.followup_render(action, number, case, advice, "calendar", {"from": SENDER}) is None
     assert channel.followup_deliver(replace(artifact, channel="calendar"), {}, True) is None
-    from followup_rules.plugins import plugins
+    from followup_rules.plugin.manager import plugins
 
     hooked = plugins().hook.followup_render(action=action, index=number, case=case, advice=advice, channel="email",
                                             settings={"from": SENDER})
@@ -299,7 +299,7 @@ def test_journal_two_processes_claim_once(tmp_path: Path) -> None:
 
 
 def test_action_key_text() -> None:
-    from followup_rules.advice import Action
+    from followup_rules.core.advice import Action
 
     assert action_key(Action("send_thank_you", ("a",), "email", None, "open")) == "send_thank_you"
     assert action_key(Action("send_follow_up", ("a",), "email", None, "open")) == "send_follow_up-1"

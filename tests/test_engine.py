@@ -9,14 +9,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from followup_rules._yaml import Document
-from followup_rules.compiler import compile_ruleset, dumps, shards
-from followup_rules.conditions import evaluate
-from followup_rules.engine import Engine
-from followup_rules.vocabulary import anchor_fact
-from followup_rules.problems import UserError
-from followup_rules.load import parse_ruleset
-from followup_rules.vocabulary import ANCHORS, FACTS
+from followup_rules.core._yaml import Document
+from followup_rules.engine.compiler import compile_ruleset, dumps, shards
+from followup_rules.engine.conditions import evaluate
+from followup_rules.engine.durable import Engine
+from followup_rules.core.vocabulary import anchor_fact
+from followup_rules.core.problems import UserError
+from followup_rules.rules.load import parse_ruleset
+from followup_rules.core.vocabulary import ANCHORS, FACTS
 
 NUMBERS = [-1.5, 0, 0.25, 1, 2, 3, 7, 7.0, 23.99, 24, 24.0, 48, 48.0, 48.01, 168, 5e-05, 2e16]
 TEXTS = ["", "Dear Pat, ASAP!!!", "thanks for your time", "Following up on the role", "ok 👍"]
@@ -159,10 +159,10 @@ def test_many_multi_shard_engines_in_one_process_do_not_crash() -> None:
     import sys
 
     script = (
-        "from followup_rules.engine import Engine\n"
+        "from followup_rules.engine.durable import Engine\n"
         "from tests.test_engine import random_ruleset, fact_values\n"
-        "from followup_rules.compiler import compile_ruleset\n"
-        "from followup_rules.vocabulary import FACTS\n"
+        "from followup_rules.engine.compiler import compile_ruleset\n"
+        "from followup_rules.core.vocabulary import FACTS\n"
         "compiled = compile_ruleset(random_ruleset(70, seed=2))\n"
         "facts = {n: fact_values(f)[0] for n, f in FACTS.items()}\n"
         "for _ in range(40):\n"

@@ -14,10 +14,10 @@ import pytest
 from icalendar import Calendar
 
 from followup_rules.api import advise
-from followup_rules.case import case_from_mapping, load_case
+from followup_rules.core.case import case_from_mapping, load_case
 from followup_rules.channels import calendar as channel
-from followup_rules.plugins import plugins
-from followup_rules.problems import UserError
+from followup_rules.plugin.manager import plugins
+from followup_rules.core.problems import UserError
 from followup_rules.timeline import Timeline, project
 
 ROOT = Path(__file__).resolve().parent.parent

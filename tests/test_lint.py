@@ -10,11 +10,11 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from followup_rules._yaml import load_text
-from followup_rules.cli import cli
-from followup_rules.lint import CODES, Numbers, Span, lint, lint_paths
-from followup_rules.ruleset import Ruleset
-from followup_rules.load import parse_ruleset
+from followup_rules.core._yaml import load_text
+from followup_rules.cli.main import cli
+from followup_rules.authoring.lint import CODES, Numbers, Span, lint, lint_paths
+from followup_rules.core.ruleset import Ruleset
+from followup_rules.rules.load import parse_ruleset
 
 FIXTURES = Path(__file__).parent / "fixtures" / "lint"
 PLANTED = FIXTURES / "planted.yaml"

@@ -15,11 +15,11 @@ import pytest
 from click.testing import CliRunner
 
 import followup_rules
-from followup_rules import plugins as plugins_module
+from followup_rules.plugin import manager as plugins_module
 from followup_rules.channels import email as email_channel
-from followup_rules.cli import cli
-from followup_rules.hookspecs import hookimpl
-from followup_rules.plugins import builtin_modules
+from followup_rules.cli.main import cli
+from followup_rules.plugin.hookspecs import hookimpl
+from followup_rules.plugin.manager import BUILTIN_PLUGINS
 
 ROOT = Path(__file__).resolve().parent.parent
 CASE = str(ROOT / "examples" / "just-after-interview.yaml")
@@ -94,7 +94,7 @@ def _followup(*args: str, site: Path | None = None) -> subprocess.CompletedProce
 
 
 def test_followup_plugins_lists_the_built_in_channels() -> None:
-    assert [m.rsplit(".", 1)[-1] for m in builtin_modules()] == BUILT_IN
+    assert [m.rsplit(".", 1)[-1] for m in BUILTIN_PLUGINS] == BUILT_IN
     done = _followup("plugins", "--format", "json")
     assert done.returncode == 0, done.stderr
     rows = {p["name"]: p for p in json.loads(done.stdout)["plugins"]}

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from followup_rules import advise
-from followup_rules.case import load_case
+from followup_rules.core.case import load_case
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.yaml"))
 SOURCES = {"remotejobscape-dos-donts", "levo-5-things", "how-often", "comprehensive-guide", "pro-tips"}

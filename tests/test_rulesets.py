@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from followup_rules.testing import collect_paths, run_tests
-from followup_rules.validate import validate_paths
+from followup_rules.authoring.testing import collect_paths, run_tests
+from followup_rules.rules.validate import validate_paths
 
 SOURCES = Path(__file__).resolve().parents[2] / "shared" / "sources"
 TESTS = collect_paths()
@@ -31,7 +31,7 @@ def test_shipped_rulesets_are_valid_and_quote_their_sources() -> None:
 def test_an_altered_quote_is_rejected_with_the_rule_and_the_closest_passage(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from followup_rules.cli import cli
+    from followup_rules.cli.main import cli
 
     shipped = Path(__file__).resolve().parents[1] / "rulesets" / "sources" / "levo-5-things.yaml"
     original = "Thank every person who interviewed you."

@@ -14,7 +14,7 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
-from followup_rules import vocabulary
+from followup_rules.core import vocabulary
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ("case", "ruleset", "advice")

@@ -23,12 +23,12 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 
 from followup_rules import api
-from followup_rules.artifact import Artifact
-from followup_rules.case import load_case
+from followup_rules.core.artifact import Artifact
+from followup_rules.core.case import load_case
 from followup_rules.channels import email as channel
-from followup_rules.cli import main
-from followup_rules.journal import Journal
-from followup_rules.settings import load_settings
+from followup_rules.cli.main import main
+from followup_rules.delivery.journal import Journal
+from followup_rules.delivery.settings import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "just-after-interview.yaml"
@@ -169,7 +169,7 @@ def saved_draft(journal: Journal) -> bytes:
 
 
 def states(journal: Journal, case: Path) -> list[str]:
-    from followup_rules.journal import case_identity
+    from followup_rules.delivery.journal import case_identity
 
     return [e.state for e in journal.history(case_identity(load_case(case)), KEY)]
 
@@ -179,7 +179,7 @@ def states(journal: Journal, case: Path) -> list[str]:
 def test_thank_you_arrives_intact_and_a_repeated_send_sends_nothing(server: StartServer, case: Path,
                                                                      journal: Journal, tmp_path: Path,
                                                                      capsys: pytest.CaptureFixture[str]) -> None:
-    from followup_rules.drafting import compose
+    from followup_rules.drafting.compose import compose
 
     box = server()
     settings = settings_file(tmp_path, journal, box.port)

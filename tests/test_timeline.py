@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from followup_rules import plugins as plugin_module
-from followup_rules.advice import Citation
+from followup_rules.plugin import manager as plugin_module
+from followup_rules.core.advice import Citation
 from followup_rules.api import advise
-from followup_rules.case import Case, case_from_mapping, load_case
-from followup_rules.problems import UserError
+from followup_rules.core.case import Case, case_from_mapping, load_case
+from followup_rules.core.problems import UserError
 from followup_rules.timeline import Timeline, project
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from followup_rules.load import load_ruleset
+from followup_rules.rules.load import load_ruleset
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "authoring.md"

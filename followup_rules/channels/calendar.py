@@ -19,15 +19,15 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from followup_rules.hookspecs import hookimpl
-from followup_rules.problems import UserError
+from followup_rules.plugin.hookspecs import hookimpl
+from followup_rules.core.problems import UserError
 
 if TYPE_CHECKING:
     from icalendar import Calendar, Event
 
-    from followup_rules.advice import Action, Advice, Citation
-    from followup_rules.artifact import Artifact
-    from followup_rules.case import Case
+    from followup_rules.core.advice import Action, Advice, Citation
+    from followup_rules.core.artifact import Artifact
+    from followup_rules.core.case import Case
     from followup_rules.timeline import Timeline
 
 CHANNEL = "calendar"
@@ -116,7 +116,7 @@ def _event(case: Case, action: Action, summary: str, start: datetime, stamp: dat
 
 def _description(case: Case, action: Action, summary: str, channel: str, despite: Sequence[Citation],
                  closing: Sequence[Action]) -> str:
-    from followup_rules.moments import when
+    from followup_rules.core.moments import when
 
     tz = case.timezone
     lines = [f"{summary} by {channel}, about the {case.position} position at {case.company}."]
@@ -163,7 +163,7 @@ def followup_render(action: Action, case: Case, advice: Advice, channel: str) ->
     """One action as a one-event .ics file."""
     if channel != CHANNEL:
         return None
-    from followup_rules.artifact import Artifact
+    from followup_rules.core.artifact import Artifact
     from followup_rules.timeline import names_of, title
 
     calendar = action_calendar(action, case, advice)

@@ -11,16 +11,16 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
-from followup_rules.artifact import Artifact, Receipt
-from followup_rules.hookspecs import hookimpl
-from followup_rules.problems import UserError
+from followup_rules.core.artifact import Artifact, Receipt
+from followup_rules.plugin.hookspecs import hookimpl
+from followup_rules.core.problems import UserError
 
 if TYPE_CHECKING:
     from email.headerregistry import Address
 
-    from followup_rules.advice import Action, Advice
-    from followup_rules.case import Case
-    from followup_rules.journal import Entry
+    from followup_rules.core.advice import Action, Advice
+    from followup_rules.core.case import Case
+    from followup_rules.delivery.journal import Entry
 
 CHANNEL = "email"
 #: Draft kinds that are not messages to send by email.
@@ -60,8 +60,8 @@ def render(action: "Action", index: int, case: "Case", advice: "Advice", setting
     from email.policy import SMTP
     from email.utils import format_datetime
 
-    from followup_rules.drafting import compose
-    from followup_rules.journal import action_key, case_identity
+    from followup_rules.drafting.compose import compose
+    from followup_rules.delivery.journal import action_key, case_identity
 
     label = f"action {index} ({action.action})"
     if action.channel not in (None, CHANNEL):
@@ -150,7 +150,7 @@ class DeliveryError(Exception):
 
 def smtp_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
     """The SMTP settings with their defaults, whoever built ``settings``."""
-    from followup_rules.settings import DEFAULT_PORTS, SMTP_DEFAULTS, Secret
+    from followup_rules.delivery.settings import DEFAULT_PORTS, SMTP_DEFAULTS, Secret
 
     smtp = {**SMTP_DEFAULTS, **{k: v for k, v in (settings.get("smtp") or {}).items() if v is not None}}
     smtp["port"] = smtp["port"] or DEFAULT_PORTS.get(smtp["security"], 587)
@@ -175,7 +175,7 @@ def deliver(artifact: Artifact, settings: Mapping[str, Any], dry_run: bool) -> R
         a one-line reason (the message stays saved beside the journal); ``dry-run``.
     :raises UserError: the SMTP settings cannot work (no host, no password, a password unencrypted).
     """
-    from followup_rules.journal import Journal
+    from followup_rules.delivery.journal import Journal
 
     smtp = smtp_settings(settings)
     envelope = _envelope(artifact)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from followup_rules.hookspecs import hookimpl
+from followup_rules.plugin.hookspecs import hookimpl
 
 if TYPE_CHECKING:
-    from followup_rules.advice import Action, Advice
-    from followup_rules.artifact import Artifact
-    from followup_rules.case import Case
+    from followup_rules.core.advice import Action, Advice
+    from followup_rules.core.artifact import Artifact
+    from followup_rules.core.case import Case
 
 CHANNEL = "letter"
 #: The source that says never to post a thank-you note, and its words.
@@ -37,9 +37,9 @@ def render(action: "Action", index: int, case: "Case", advice: "Advice") -> "Art
 
     :raises UserError: the action is a call or a LinkedIn request, which no note can be.
     """
-    from followup_rules import drafting
-    from followup_rules.problems import UserError
-    from followup_rules.moments import when
+    from followup_rules.drafting import compose as drafting
+    from followup_rules.core.problems import UserError
+    from followup_rules.core.moments import when
 
     kind = drafting.kind_of(action, index)
     if kind in NOT_A_NOTE:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from followup_rules.hookspecs import hookimpl
+from followup_rules.plugin.hookspecs import hookimpl
 
 if TYPE_CHECKING:
-    from followup_rules.advice import Action, Advice
-    from followup_rules.artifact import Artifact
-    from followup_rules.case import Case
+    from followup_rules.core.advice import Action, Advice
+    from followup_rules.core.artifact import Artifact
+    from followup_rules.core.case import Case
 
 CHANNEL = "linkedin"
 
@@ -28,8 +28,8 @@ def followup_render(action: "Action", index: int, case: "Case", advice: "Advice"
 def render(action: "Action", index: int, case: "Case", advice: "Advice") -> "Artifact":
     """A connection request's note for `connect_linkedin` (within the limit, the interview reference
     kept); any other message action as a LinkedIn message of its own kind."""
-    from followup_rules import drafting
-    from followup_rules.moments import when
+    from followup_rules.drafting import compose as drafting
+    from followup_rules.core.moments import when
 
     kind = "linkedin_note" if action.action == "connect_linkedin" else drafting.kind_of(action, index)
     draft = drafting.compose(action, index, case, advice, kind)

@@ -1,0 +1,155 @@
+"""`followup draft`: one action of the advice as messages ready to send, rendered by its channel."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
+
+import click
+
+from followup_rules.cli.options import AT, CASE, FORMAT, INDUSTRY, POLICY, RULES_PATH, RULESET, SETTINGS
+
+if TYPE_CHECKING:
+    from followup_rules.core.advice import Action, Advice
+    from followup_rules.core.artifact import Artifact
+    from followup_rules.core.case import Case
+
+
+@click.command("draft")
+@CASE
+@click.option("--action", "index", type=int, required=True, metavar="N",
+              help="The action to draft: its number in `followup advise` (1-based).")
+@click.option("--channel", default=None, metavar="NAME",
+              help="email, linkedin, phone, letter or a plugin's channel (default: the action's own).")
+@click.option("--kind", default=None, metavar="KIND",
+              help="The kind of message, e.g. thank_you or thank_you_group_lead (default: the action's).")
+@click.option("--to", "person", default=None, metavar="ID", help="Only the message to this interviewer.")
+@AT
+@RULESET
+@RULES_PATH
+@INDUSTRY
+@POLICY
+@SETTINGS
+@FORMAT
+@click.option("--out", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="Also write the draft to FILE (an .eml for email); several messages go to FILE-<id>.")
+def command(case_file: str, index: int, channel: str | None, kind: str | None, person: str | None, at: str | None,
+            rulesets: Sequence[str], rules_path: Sequence[str], industry: str | None, policy: str,
+            settings_file: str | None, fmt: str, out: str | None) -> None:
+    """Draft action N of the advice for CASE: subject, recipients and text, from the case's data.
+
+    An action for several people becomes one message per person when the sources ask for that
+    (individual thank-you notes, LinkedIn notes); a status message goes to the primary contact.
+    """
+    from followup_rules import api
+    from followup_rules.drafting import compose as drafting
+    from followup_rules.cli.main import _library, _selection
+    from followup_rules.plugin.manager import plugins
+    from followup_rules.core.problems import UserError
+    from followup_rules.delivery.settings import load_settings
+
+    if out and Path(out).resolve() == Path(case_file).resolve():
+        raise UserError(f"--out {out}: that is the case file; choose another file")
+    settings = load_settings(settings_file)
+    case = api.load_case(case_file)
+    library = _library(rules_path)
+    advice = api.advise(case, at, _selection(rulesets, industry, case, library), policy=policy, library=library)
+    if not 1 <= index <= len(advice.actions):
+        span = f"1–{len(advice.actions)}" if advice.actions else "none: the advice has no actions"
+        raise UserError(f"--action {index}: choose an action numbered {span} (see `followup advise {case_file}`)")
+    chosen = advice.actions[index - 1]
+    if kind is not None and kind not in drafting.KINDS:
+        raise UserError(f"--kind {kind!r}: use one of {', '.join(drafting.KINDS)}")
+    action = drafting.as_kind(chosen, kind) if kind else chosen
+    kind = drafting.kind_of(action, index)
+    hook = plugins().hook
+    channel = channel or drafting.channel_for(chosen)
+    known = {name for names in hook.followup_channels() for name in names} | set(drafting.CHANNEL_OF.values())
+    if channel not in known:
+        raise UserError(f"--channel {channel!r}: use one of {', '.join(sorted(known))}")
+    artifacts, names = [], []
+    for message in _messages(action, index, case, advice, person):
+        try:
+            artifact = hook.followup_render(action=message, index=index, case=case, advice=advice, channel=channel,
+                                            settings=settings)
+            fallback = f"no plugin renders the {channel} channel: plain text"
+        except UserError as exc:
+            # Reading a draft needs no sender or address book; writing the channel's file does.
+            if out:
+                raise
+            reason = "; ".join(p.message for p in exc.problems)
+            artifact, fallback = None, f"plain text, since the {channel} channel cannot render it: {reason}"
+        if artifact is None:
+            draft = drafting.compose(message, index, case, advice)
+            artifact = drafting.text_artifact(draft, message, case, channel, [fallback])
+        artifacts.append(artifact)
+        names.append("-".join(message.to) or "draft")
+    written = _write(artifacts, names, out) if out else []
+    if fmt == "json":
+        click.echo(json.dumps({"action": index, "name": chosen.action, "kind": kind, "channel": channel,
+                               "messages": [a.to_dict() for a in artifacts], "written": written},
+                              indent=2, ensure_ascii=False))
+        return
+    click.echo(f"Action {index}: {chosen.action} as {kind.replace('_', ' ')} by {channel}")
+    for artifact in artifacts:
+        click.echo(_text(artifact, case), nl=False)
+    for path in written:
+        click.echo(f"wrote {path}")
+
+
+def _messages(action: "Action", index: int, case: "Case", advice: "Advice",
+              person: str | None) -> Sequence["Action"]:
+    """The messages of the action, or only the one to `person`."""
+    from dataclasses import replace
+
+    from followup_rules.drafting import compose as drafting
+    from followup_rules.core.problems import UserError
+
+    if person is None:
+        return drafting.messages(action, case, advice)
+    if person not in action.to:
+        raise UserError(f"--to {person!r}: action {index} goes to {', '.join(action.to) or 'nobody'}")
+    return (replace(action, to=(person,)),)
+
+
+def _text(artifact: "Artifact", case: "Case") -> str:
+    """One message for people: recipients, subject, when, the text, then the notes."""
+    from datetime import datetime
+
+    from followup_rules.core.moments import when
+
+    def shown(entry: str) -> str:
+        person = case.person(entry)
+        if person is None:
+            return entry
+        return f"{person.name} <{person.email}>" if person.email else person.name
+
+    lines = ["", f"To: {', '.join(shown(e) for e in artifact.to)}"]
+    if artifact.subject:
+        lines.append(f"Subject: {artifact.subject}")
+    moment = artifact.meta.get("call_at") or artifact.meta.get("send_at")
+    if moment:
+        lines.append(f"When: {when(datetime.fromisoformat(moment), case.timezone)}")
+    lines += ["", artifact.body.rstrip("\n"), ""]
+    lines += [f"note: {note}" for note in artifact.notes]
+    return "\n".join(lines) + "\n"
+
+
+def _write(artifacts: Sequence["Artifact"], names: Sequence[str], out: str) -> list[str]:
+    """Write each artifact (its data, else its text); several go to FILE-<recipients>.<suffix>."""
+    from followup_rules.core.problems import UserError
+
+    target = Path(out)
+    paths = [target] if len(artifacts) == 1 else [target.with_name(f"{target.stem}-{name}{target.suffix}")
+                                                  for name in names]
+    written = []
+    for artifact, path in zip(artifacts, paths, strict=True):
+        data = artifact.data if artifact.data is not None else artifact.body.encode("utf-8")
+        try:
+            path.write_bytes(data)
+        except OSError as exc:
+            raise UserError(f"--out {path}: cannot write: {exc.strerror}") from None
+        written.append(str(path))
+    return written
+

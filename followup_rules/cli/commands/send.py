@@ -1,0 +1,96 @@
+"""`followup send`: an action of the advice as email, each message sent once; without --send, a dry run."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING, Any, Sequence
+
+import click
+
+from followup_rules.cli.options import AT, CASE, FORMAT, RULESET, SETTINGS
+
+if TYPE_CHECKING:
+    from followup_rules.core.advice import Action, Advice
+    from followup_rules.core.artifact import Artifact, Receipt
+    from followup_rules.core.case import Case
+
+
+@click.command("send")
+@CASE
+@click.option("--action", "index", type=int, required=True, metavar="N",
+              help="The action to send: its number in `followup advise` (1-based).")
+@click.option("--send", "really", is_flag=True,
+              help="Really send it. Without this flag nothing is sent: it shows what would be.")
+@SETTINGS
+@AT
+@RULESET
+@FORMAT
+def command(case_file: str, index: int, really: bool, settings_file: str | None, at: str | None,
+            rulesets: Sequence[str], fmt: str) -> None:
+    """Send action N of the advice for CASE by email, each message at most once (exit 2 when one fails).
+
+    An action for several people becomes one message per person when the sources ask for that
+    (individual thank-you notes); each message is journaled on its own.
+    """
+    from followup_rules import api
+    from followup_rules.plugin.manager import plugins
+    from followup_rules.core.problems import UserError
+    from followup_rules.delivery.settings import load_settings
+
+    settings = load_settings(settings_file)
+    case = api.load_case(case_file)
+    advice = api.advise(case, at, list(rulesets) or None)
+    if not 1 <= index <= len(advice.actions):
+        raise UserError(f"--action {index}: the advice has {len(advice.actions)} actions, numbered from 1 "
+                        f"(see `followup advise {case_file}`)")
+    hook = plugins().hook
+    artifacts = []
+    for part in _messages(advice.actions[index - 1], case, advice):
+        artifact = hook.followup_render(action=part, index=index, case=case, advice=advice, channel="email",
+                                        settings=settings)
+        if artifact is None:
+            raise UserError("no plugin renders the email channel")
+        artifacts.append(artifact)
+    results: list[tuple[Artifact, Receipt]] = []
+    for artifact in artifacts:
+        receipt = hook.followup_deliver(artifact=artifact, settings=settings, dry_run=not really)
+        if receipt is None:
+            raise UserError("no plugin delivers the email channel")
+        results.append((artifact, receipt))
+    if fmt == "json":
+        click.echo(json.dumps({"messages": [_json(a, r) for a, r in results]}, indent=2, ensure_ascii=False))
+    else:
+        if not really:
+            click.echo("Dry run: nothing was sent. Run again with --send to send it.")
+        for artifact, receipt in results:
+            if receipt.status != "failed":
+                click.echo(receipt_text(receipt, artifact), nl=False)
+    failures = [r for _, r in results if r.status == "failed"]
+    for receipt in failures:
+        click.echo(f"error: {receipt.detail}", err=True)
+    if failures:
+        sys.exit(2)
+
+
+def _messages(action: "Action", case: "Case", advice: "Advice") -> Sequence["Action"]:
+    """The action as the messages to send (one per person for individual notes)."""
+    from followup_rules.drafting.compose import is_message, messages
+
+    return messages(action, case, advice) if is_message(action) else (action,)
+
+
+def _json(artifact: "Artifact", receipt: "Receipt") -> dict[str, Any]:
+    return {"receipt": receipt.to_dict(), "artifact": artifact.to_dict(),
+            "eml": (artifact.data or b"").decode("utf-8", "replace")}
+
+
+def receipt_text(receipt: "Receipt", artifact: "Artifact") -> str:
+    """One message's outcome for people; on a dry run, with the message itself."""
+    if receipt.status != "dry-run":
+        return f"{receipt.status}: {receipt.detail}\n"
+    meta = artifact.meta
+    lines = ["", receipt.detail, "", f"From: {meta.get('from', '')}", f"To: {', '.join(artifact.to)}",
+             f"Subject: {artifact.subject}", f"Date: {meta.get('date', '')}",
+             f"Message-ID: {meta.get('message_id', '')}", "", artifact.body.rstrip("\n"), ""]
+    return "\n".join(lines)
