@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from followup_rules.facts.draft_text import WORDLIST_KINDS, DraftAnalysis, Finding, analyse, load_wordlists
+from followup_rules.facts.draft_text import WORDLIST_KINDS, DraftAnalysis, Flag, analyse, load_wordlists
 
 CLEAN_EMAIL = """\
 Dear Ms. Rivera,
@@ -361,7 +361,7 @@ def test_every_finding_points_at_its_text(body: str) -> None:
     analysis = analyse(body)
     lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     for finding in analysis.findings:
-        assert isinstance(finding, Finding)
+        assert isinstance(finding, Flag)
         line = lines[finding.line - 1]
         assert line[finding.column - 1:].startswith(finding.text.split("\n")[0])
     assert list(analysis.findings) == sorted(

@@ -44,7 +44,7 @@ def action_of(advice: Advice, name: str) -> tuple[int, Action]:
     return next((i, a) for i, a in enumerate(advice.actions, 1) if a.action == name)
 
 
-def drafted(stem: str, name: str, **changes: Any) -> drafting.Draft:
+def drafted(stem: str, name: str, **changes: Any) -> drafting.Composition:
     case, advice = situation(stem)
     index, action = action_of(advice, name)
     return drafting.compose(replace(action, **changes), index, case, advice)
@@ -274,7 +274,7 @@ def test_an_unknown_kind_is_a_user_error() -> None:
 
 # --- the sandbox ------------------------------------------------------------------------------
 
-def _with_template(source: str) -> drafting.Draft:
+def _with_template(source: str) -> drafting.Composition:
     case, advice = situation("just-after-interview")
     index, action = action_of(advice, "send_thank_you")
     return drafting.compose(action, index, case, advice, template=source)
@@ -332,7 +332,7 @@ def test_a_template_error_names_the_template_and_line() -> None:
 
 # --- each draft passes the rulesets that produced it ------------------------------------------
 
-def _warnings_on_the_draft(case: Case, draft: drafting.Draft, channel: str, when: Any, action: Action,
+def _warnings_on_the_draft(case: Case, draft: drafting.Composition, channel: str, when: Any, action: Action,
                            advice: Advice) -> list[str]:
     """Warnings of `don't` rules that test a draft fact and fire only once the draft is in the case,
     from the rulesets citing the action (advise and ruleset objects, not `drafting.check`)."""

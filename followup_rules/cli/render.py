@@ -9,7 +9,7 @@ from followup_rules.core.advice import Action, Advice, Window
 from followup_rules.resolve.explain import Explanation, Verdict
 from followup_rules.core.moments import when
 
-Style = Callable[..., str]
+Paint = Callable[..., str]
 
 
 def _plain(text: str, **_: Any) -> str:
@@ -26,7 +26,7 @@ def _window(window: Window | None, tz: Any) -> str:
 _STATE_COLOUR = {"overdue": "red", "open": "green", "upcoming": "blue"}
 
 
-def advice_text(advice: Advice, tz: Any, style: Style = _plain) -> str:
+def advice_text(advice: Advice, tz: Any, style: Paint = _plain) -> str:
     lines = [style(f"Advice at {when(advice.at, tz)} for {advice.case}", bold=True),
              f"policy {advice.policy}; rulesets " + ", ".join(f"{r.id}@{r.version}" for r in advice.rulesets), ""]
     if not advice.actions:
@@ -49,7 +49,7 @@ def advice_text(advice: Advice, tz: Any, style: Style = _plain) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _action_lines(n: int, action: Action, tz: Any, style: Style) -> list[str]:
+def _action_lines(n: int, action: Action, tz: Any, style: Paint) -> list[str]:
     label = action.action + (f" #{action.ordinal}" if action.ordinal else "") + (
         f" ({action.code})" if action.code else "")
     state = style(f"{action.state:<8}", fg=_STATE_COLOUR[action.state])
@@ -89,7 +89,7 @@ def advice_markdown(advice: Advice, tz: Any) -> str:
     return "\n".join(lines) + "\n"
 
 
-def explanation_text(explanation: Explanation, tz: Any, style: Style = _plain) -> str:
+def explanation_text(explanation: Explanation, tz: Any, style: Paint = _plain) -> str:
     lines = [style(f"Explanation at {when(explanation.at, tz)} for {explanation.case}", bold=True), ""]
     for v in explanation.verdicts:
         lines.extend(_verdict_lines(v, tz, style))
@@ -97,7 +97,7 @@ def explanation_text(explanation: Explanation, tz: Any, style: Style = _plain) -
     return "\n".join(lines)
 
 
-def _verdict_lines(v: Verdict, tz: Any, style: Style) -> list[str]:
+def _verdict_lines(v: Verdict, tz: Any, style: Paint) -> list[str]:
     mark = style("FIRED", fg="green") if v.fired else style("not fired", fg="red")
     lines = [f"{style(v.rule, bold=True)}  {mark}  ({v.kind})", f"  says    {v.says}",
              f"  source  {v.source or 'own rule'} — {v.title}"]
@@ -117,7 +117,7 @@ def _verdict_lines(v: Verdict, tz: Any, style: Style) -> list[str]:
     return lines
 
 
-def _outcome_lines(node: dict[str, Any], indent: int, style: Style) -> list[str]:
+def _outcome_lines(node: dict[str, Any], indent: int, style: Paint) -> list[str]:
     pad = " " * indent
     ok = style("✓", fg="green") if node["passed"] else style("✗", fg="red")
     if "op" in node:

@@ -98,7 +98,7 @@ class Action:
 
 
 @dataclass(frozen=True)
-class Warning:
+class Caution:
     code: str
     severity: str
     by: tuple[Citation, ...]
@@ -124,7 +124,7 @@ class SourceResult:
 
     ruleset: str
     actions: tuple[Action, ...]
-    warnings: tuple[Warning, ...]
+    warnings: tuple[Caution, ...]
     expectations: tuple[Expectation, ...]
 
     def to_dict(self) -> dict[str, Any]:
@@ -156,7 +156,7 @@ class Advice:
     policy: str
     rulesets: tuple[RulesetRef, ...]
     actions: tuple[Action, ...]
-    warnings: tuple[Warning, ...]
+    warnings: tuple[Caution, ...]
     expectations: tuple[Expectation, ...]
     per_source: tuple[SourceResult, ...]
 

@@ -19,7 +19,7 @@ from followup_rules.core._yaml import MAX_BYTES
 from followup_rules.core.advice import iso
 from followup_rules.core.case import Case, Draft
 from followup_rules.engine.conditions import Outcome
-from followup_rules.facts.draft_text import DraftAnalysis, Finding
+from followup_rules.facts.draft_text import DraftAnalysis, Flag
 from followup_rules.resolve.explain import build_explanation
 from followup_rules.rules.library import Library
 from followup_rules.core.problems import Problem, UserError
@@ -90,7 +90,7 @@ class DraftCheck:
     rulesets: tuple[tuple[str, str], ...]
     analysis: DraftAnalysis
     problems: tuple[DraftProblem, ...]
-    unclaimed: tuple[Finding, ...]
+    unclaimed: tuple[Flag, ...]
 
     @property
     def failed(self) -> bool:
@@ -126,7 +126,7 @@ class DraftCheck:
         return "\n".join(lines) + "\n"
 
 
-def _finding_dict(finding: Finding) -> dict[str, Any]:
+def _finding_dict(finding: Flag) -> dict[str, Any]:
     return {"kind": finding.kind, "line": finding.line, "column": finding.column, "text": finding.text,
             "fact": _FACT_OF_KIND[finding.kind]}
 

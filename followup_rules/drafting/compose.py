@@ -143,7 +143,7 @@ _TIME_FACTS = frozenset({
 
 
 @dataclass(frozen=True)
-class Draft:
+class Composition:
     """A message ready to send: for whom, its subject and body, and the template it came from."""
 
     kind: str
@@ -494,7 +494,7 @@ def _shorten(fill: Callable[[frozenset[str]], tuple[str, str, "_Speaker"]], limi
 
 
 def compose(action: "Action", index: int, case: "Case", advice: "Advice", kind: str | None = None, *,
-            template: str | None = None) -> Draft:
+            template: str | None = None) -> Composition:
     """The draft of one message for `action` (the `index`-th of `advice.actions`).
 
     `kind` defaults to the action's (see `kind_of`). Individual notes go to the action's first
@@ -529,7 +529,7 @@ def compose(action: "Action", index: int, case: "Case", advice: "Advice", kind: 
     if max_paragraphs is not None:
         body = _fit_paragraphs(body, max_paragraphs)
     names = tuple(r["name"] for r in context["recipients"])
-    return Draft(kind, tuple(to), names, " ".join(subject.split()), body, name)
+    return Composition(kind, tuple(to), names, " ".join(subject.split()), body, name)
 
 
 def send_time(action: "Action", at: datetime) -> datetime:
@@ -554,7 +554,7 @@ def posted(case: "Case", action: "Action | None" = None) -> bool:
     return planned or (action is not None and action.channel == "note_mailed")
 
 
-def case_draft(draft: Draft, channel: str, at: datetime | None = None) -> dict[str, Any]:
+def case_draft(draft: Composition, channel: str, at: datetime | None = None) -> dict[str, Any]:
     """The draft as the `draft:` mapping of a case (case channel names), for checking it."""
     data: dict[str, Any] = {"kind": CASE_KINDS[draft.kind], "channel": channel, "to": list(draft.to),
                             "body": draft.body}
@@ -586,7 +586,7 @@ def citing_rulesets(action: "Action", advice: "Advice", library: "Library | None
     return _citing(action, advice, library)[0]
 
 
-def check(draft: Draft, channel: str, action: "Action", case: "Case", advice: "Advice", at: datetime | None = None,
+def check(draft: Composition, channel: str, action: "Action", case: "Case", advice: "Advice", at: datetime | None = None,
           library: "Library | None" = None) -> tuple[Objection, ...]:
     """The DON'Ts of the rulesets backing `action` that the draft raises when sent at `at` (default:
     `send_time`), as `followup check` finds them: rules the draft's own facts helped fire. Rulesets
@@ -648,7 +648,7 @@ def first_slot(start: datetime, hours: tuple[int, int], calendar: "BusinessCalen
     return at_local(day, hours[0], tz)
 
 
-def schedule(draft: Draft, channel: str, action: "Action", case: "Case", advice: "Advice",
+def schedule(draft: Composition, channel: str, action: "Action", case: "Case", advice: "Advice",
              hours: tuple[int, int] | None = None, library: "Library | None" = None,
              days: int = 31) -> Schedule:
     """The first moment from the action's target (or from the advice's moment, if later) at which the
@@ -701,7 +701,7 @@ def artifact_key(case: "Case", action: "Action", channel: str, to: Sequence[str]
     return f"{case.name}:{label}:{channel}:{','.join(to)}"
 
 
-def text_artifact(draft: Draft, action: "Action", case: "Case", channel: str, notes: Sequence[str] = (),
+def text_artifact(draft: Composition, action: "Action", case: "Case", channel: str, notes: Sequence[str] = (),
                   meta: Mapping[str, Any] | None = None) -> "Artifact":
     """A draft as a plain-text artifact (the fallback when no plugin renders the channel)."""
     from followup_rules.core.artifact import Artifact

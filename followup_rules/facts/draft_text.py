@@ -18,7 +18,7 @@ from types import MappingProxyType
 
 import yaml
 
-__all__ = ["WORDLIST_KINDS", "DraftAnalysis", "Finding", "analyse", "load_wordlists"]
+__all__ = ["WORDLIST_KINDS", "DraftAnalysis", "Flag", "analyse", "load_wordlists"]
 
 #: The word lists in ``data/wordlists.yaml``, which are also the finding kinds they produce.
 WORDLIST_KINDS: tuple[str, ...] = (
@@ -27,7 +27,7 @@ WORDLIST_KINDS: tuple[str, ...] = (
 
 
 @dataclass(frozen=True)
-class Finding:
+class Flag:
     """One offending piece of the body: its kind, where it starts, and the text as written."""
 
     kind: str
@@ -57,7 +57,7 @@ class DraftAnalysis:
     negative_count: int
     mentions_topic: bool
     mentions_competing_offer: bool
-    findings: tuple[Finding, ...]
+    findings: tuple[Flag, ...]
 
     def to_dict(self) -> dict:
         """The analysis as plain JSON-ready data, findings as a list of dicts."""
@@ -523,7 +523,7 @@ def analyse(
     findings = []
     for offset, kind, found in raw:
         line = bisect.bisect_right(line_starts, offset)
-        findings.append(Finding(kind, line, offset - line_starts[line - 1] + 1, found))
+        findings.append(Flag(kind, line, offset - line_starts[line - 1] + 1, found))
     findings.sort(key=lambda f: (f.line, f.column, f.kind, f.text))
     counts = {kind: 0 for kind in ("emoji", "placeholder", *WORDLIST_KINDS)}
     for finding in findings:

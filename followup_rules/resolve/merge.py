@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Sequence
 
 from followup_rules.core.advice import (Action, Advice, Citation, Dissent, Expectation, Override, RulesetRef,
-    SourceResult, Warning, Window)
+    SourceResult, Caution, Window)
 from followup_rules.core.case import Case
 from followup_rules.engine.compiler import Compiled
 from followup_rules.facts.derive import Facts
@@ -80,7 +80,7 @@ def source_result(compiled: Compiled, fired: set[str], facts: Facts, case: Case,
         if then.warning:
             names = then.evidence or tuple(sorted({leaf.fact for leaf in (crule.condition.leaves() if crule.condition else [])
                                                     if leaf.fact and not leaf.fact.startswith("anchor.")}))
-            warnings.append(Warning(then.warning, then.severity, (cite,), {n: facts.values.get(n) for n in names}))
+            warnings.append(Caution(then.warning, then.severity, (cite,), {n: facts.values.get(n) for n in names}))
             continue
         if then.action == "set_expectation":
             expectations.append(Expectation(then.code or "", (cite,)))
@@ -93,7 +93,7 @@ def source_result(compiled: Compiled, fired: set[str], facts: Facts, case: Case,
                                       then.style, then.ordinal, then.code, (cite,)), case, facts)
         actions.append(action)
         if action.state == "overdue" and then.late_warning:
-            warnings.append(Warning(then.late_warning, then.severity if then.warning else "warning", (cite,),
+            warnings.append(Caution(then.late_warning, then.severity if then.warning else "warning", (cite,),
                                     {"closed": window.closes.isoformat() if window and window.closes else None}))
     return SourceResult(ruleset.id, tuple(sorted(actions, key=_order)), tuple(warnings), tuple(expectations))
 
@@ -104,7 +104,7 @@ def _order(action: Action) -> tuple[Any, ...]:
 
 
 def merge(results: Sequence[SourceResult], policy: str, at: datetime,
-          precedence: Sequence[str] = ()) -> tuple[tuple[Action, ...], tuple[Warning, ...], tuple[Expectation, ...]]:
+          precedence: Sequence[str] = ()) -> tuple[tuple[Action, ...], tuple[Caution, ...], tuple[Expectation, ...]]:
     """The merged view of per-source results under `policy`."""
     groups: dict[tuple[Any, ...], list[tuple[int, Action]]] = {}
     order = {rid: i for i, rid in enumerate(precedence or [r.ruleset for r in results])}
@@ -113,12 +113,12 @@ def merge(results: Sequence[SourceResult], policy: str, at: datetime,
             groups.setdefault(action.key, []).append((order.get(result.ruleset, len(order)), action))
     merged = [_merge_group([a for _, a in sorted(items, key=lambda x: x[0])], policy, at)
               for items in groups.values()]
-    warnings: dict[str, list[Warning]] = {}
+    warnings: dict[str, list[Caution]] = {}
     for result in results:
         for warning in result.warnings:
             warnings.setdefault(warning.code, []).append(warning)
     merged_warnings = tuple(
-        Warning(code, max((w.severity for w in ws), key=_SEVERITY.__getitem__),
+        Caution(code, max((w.severity for w in ws), key=_SEVERITY.__getitem__),
                 tuple(c for w in ws for c in w.by), {k: v for w in ws for k, v in w.evidence.items()})
         for code, ws in sorted(warnings.items()))
     expectations: dict[str, list[Citation]] = {}
