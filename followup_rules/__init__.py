@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from followup_rules.api import advise, explain
-    from followup_rules.core.advice import Action, Advice, Caution, Citation
+    from followup_rules.resolve.advice import Action, Advice, Caution, Citation
     from followup_rules.core.case import Case, load_case
     from followup_rules.core.problems import Problem, UserError
     from followup_rules.core.ruleset import Ruleset
@@ -22,8 +22,8 @@ __all__ = ["Action", "Advice", "Case", "Caution", "Citation", "Explanation", "Pr
 
 _HOMES = {
     "advise": "followup_rules.api", "explain": "followup_rules.api",
-    "Action": "followup_rules.core.advice", "Advice": "followup_rules.core.advice",
-    "Caution": "followup_rules.core.advice", "Citation": "followup_rules.core.advice",
+    "Action": "followup_rules.resolve.advice", "Advice": "followup_rules.resolve.advice",
+    "Caution": "followup_rules.resolve.advice", "Citation": "followup_rules.resolve.advice",
     "Case": "followup_rules.core.case", "load_case": "followup_rules.core.case",
     "Problem": "followup_rules.core.problems", "UserError": "followup_rules.core.problems",
     "Ruleset": "followup_rules.core.ruleset", "load_ruleset": "followup_rules.rules.load",

@@ -22,12 +22,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from followup_rules.core.advice import Action, Advice, Citation, Window, iso
-from followup_rules.api import CaseLike, Params, RulesetsLike, as_case, compile_all, evaluate, moment, select
+from followup_rules.resolve.advice import Action, Advice, Citation, Window, iso
+from followup_rules.pipeline import Selection, evaluate
 from followup_rules.core.case import Case, case_from_mapping
-from followup_rules.rules.library import Library
 from followup_rules.core.problems import UserError
-from followup_rules.resolve.merge import POLICIES, build_advice
+from followup_rules.resolve.merge import build_advice
 from followup_rules.core.vocabulary import STATUS_ACTIONS
 
 #: Actions that are steps of the plan, and the kind of outgoing message that records one as done.
@@ -151,28 +150,21 @@ def names_of(case: Case, people: Sequence[str]) -> tuple[str, ...]:
     return tuple(person.name if (person := case.person(p)) else p for p in people)
 
 
-def project(case: CaseLike, at: datetime | str | None, rulesets: RulesetsLike = None,
-            policy: str = "agreement", max_steps: int = 12, params: Params | None = None,
-            precedence: Sequence[str] = (), library: Library | None = None) -> Timeline:
-    """The whole plan for `case` from `at` on, if nothing new arrives from the employer.
+def project(case: Case, start: datetime, selection: Selection, max_steps: int = 12) -> Timeline:
+    """The whole plan for `case` from `start` on, if nothing new arrives from the employer.
 
     Plugins observing advice are not called: a projection is hypothetical advice.
     """
-    if policy not in POLICIES:
-        raise UserError(f"unknown policy {policy!r}; use one of {', '.join(POLICIES)}")
     if max_steps < 0:
         raise UserError("max_steps must be 0 or more")
-    original = current = as_case(case)
-    start = when = moment(at, current)
-    compiled = compile_all(select(current, rulesets, library), params)
-    order = list(precedence) or [c.ruleset.id for c in compiled]
+    policy, order = selection.policy, selection.order
+    current, when = case, start
     raw = copy.deepcopy(dict(current.raw))
     steps: list[Step] = []
     closing: dict[str, Action] = {}
     done: set[tuple[Any, ...]] = set()
     while True:
-        facts, fired, calendar = evaluate(current, when, compiled)
-        advice = build_advice(current, when, compiled, fired, facts, policy, calendar, precedence)
+        advice = build_advice(evaluate(current, when, selection.compiled), policy, order)
         closing.update((a.action, a) for a in advice.actions if a.action in CLOSING_ACTIONS)
         stop = next((a for a in advice.actions if a.action == _STOP), None)
         candidates = [(a, _stop_outweighed(stop, a, policy, order)) for a in advice.actions
@@ -192,7 +184,7 @@ def project(case: CaseLike, at: datetime | str | None, rulesets: RulesetsLike = 
         raw = _with_step(raw, action, taken)
         current = case_from_mapping(raw, current.name)
         when = taken
-    return Timeline(original, start, policy, _mark_final(steps, ended),
+    return Timeline(case, start, policy, _mark_final(steps, ended),
                     tuple(closing[a] for a in CLOSING_ACTIONS if a in closing), when,
                     ended, advice, current)
 

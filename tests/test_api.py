@@ -13,7 +13,7 @@ from jsonschema import Draft202012Validator
 
 import followup_rules
 from followup_rules import api
-from followup_rules.core.advice import Advice
+from followup_rules.resolve.advice import Advice
 from followup_rules.resolve.explain import Explanation
 from followup_rules.core.problems import UserError
 
@@ -114,7 +114,7 @@ def test_explain_returns_every_rules_verdict(example: Any) -> None:
     case = api.as_case(example.path)
     explanation = api.explain(example.path, at=example.at)
     assert isinstance(explanation, Explanation)
-    expected = [f"{r.id}/{rule.id}" for r in api.select(case) for rule in r.rules]
+    expected = [f"{r.id}/{rule.id}" for r in api.selection(case).rulesets for rule in r.rules]
     assert [v.rule for v in explanation.verdicts] == expected
     fired = {v.rule for v in explanation.verdicts if v.fired}
     advice = api.advise(example.path, at=example.at)

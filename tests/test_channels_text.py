@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from followup_rules import api
-from followup_rules.drafting import compose as drafting
-from followup_rules.core.advice import Action, Advice, Window
+from followup_rules.drafting import compose, schedule
+from followup_rules.resolve.advice import Action, Advice, Window
 from followup_rules.core.artifact import Artifact
 from followup_rules.core.case import Case, case_from_mapping, load_case
 from followup_rules.channels import letter, linkedin, phone
@@ -52,7 +52,7 @@ def rendered(module: object, stem: str, name: str, channel: str) -> list[Artifac
     kind = "call_script" if channel == "phone" else None
     return [module.followup_render(action=m, index=index, case=case, advice=advice,  # type: ignore[attr-defined]
                                    channel=channel, settings={})
-            for m in drafting.messages(action, case, advice, kind)]
+            for m in compose.messages(action, case, advice, kind)]
 
 
 # --- the plugins ------------------------------------------------------------------------------
@@ -83,9 +83,9 @@ def test_every_connection_note_fits_and_keeps_the_interview_reference(stem: str)
     case, _ = situation(stem)
     from followup_rules.core.moments import local_date
 
-    day = drafting.long_date(local_date(case.interview.start, case.timezone))
+    day = compose.long_date(local_date(case.interview.start, case.timezone))
     for artifact in rendered(linkedin, stem, "connect_linkedin", "linkedin"):
-        assert len(artifact.body) <= drafting.LINKEDIN_LIMIT
+        assert len(artifact.body) <= compose.LINKEDIN_LIMIT
         assert (f"thank you for interviewing me for the {case.position} role at {case.company} on {day}."
                 in artifact.body)
         assert f"connection note: {len(artifact.body)} of 300 characters" in artifact.notes
@@ -158,7 +158,7 @@ US = BusinessCalendar("US")
 ])
 def test_first_slot_is_inside_call_hours_on_a_business_day(start: str, slot: str) -> None:
     moment = datetime.fromisoformat(start).replace(tzinfo=NEW_YORK)
-    assert drafting.first_slot(moment, phone.CALL_HOURS, US) == datetime.fromisoformat(slot).replace(tzinfo=NEW_YORK)
+    assert schedule.first_slot(moment, phone.CALL_HOURS, US) == datetime.fromisoformat(slot).replace(tzinfo=NEW_YORK)
 
 
 @pytest.mark.parametrize("stem", [s for s in sorted(EXAMPLES)
@@ -255,12 +255,12 @@ def test_a_call_or_connection_request_is_no_handwritten_note(name: str) -> None:
 
 
 def test_rulesets_off_the_search_path_are_named_not_checked() -> None:
-    from followup_rules.core.advice import Citation
+    from followup_rules.resolve.advice import Citation
 
     case, advice = situation("competing-offer-written")
     index, action = action_of(advice, "place_call")
     foreign = replace(action, by=action.by + (Citation("nowhere-pack/call-on-fridays", None, "q", "Call on Fridays."),))
-    assert [r.id for r in drafting.citing_rulesets(foreign, advice)] == ["comprehensive-guide"]
+    assert [r.id for r in schedule.citing_rulesets(foreign, advice)] == ["comprehensive-guide"]
     artifact = phone.render(foreign, index, case, advice)
     assert "not checked against nowhere-pack: not on the ruleset search path" in artifact.notes
     assert not any("not checked" in n for n in phone.render(action, index, case, advice).notes)

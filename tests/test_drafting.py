@@ -16,9 +16,9 @@ import yaml
 from jinja2 import DictLoader
 
 from followup_rules import api
-from followup_rules.drafting import compose as drafting
+from followup_rules.drafting import compose, kinds, sandbox, schedule, sentences
 from followup_rules.core import vocabulary
-from followup_rules.core.advice import Action, Advice
+from followup_rules.resolve.advice import Action, Advice
 from followup_rules.core.case import Case, case_from_mapping, load_case
 from followup_rules.facts.draft_text import analyse
 from followup_rules.core.problems import UserError
@@ -44,17 +44,17 @@ def action_of(advice: Advice, name: str) -> tuple[int, Action]:
     return next((i, a) for i, a in enumerate(advice.actions, 1) if a.action == name)
 
 
-def drafted(stem: str, name: str, **changes: Any) -> drafting.Composition:
+def drafted(stem: str, name: str, **changes: Any) -> compose.Composition:
     case, advice = situation(stem)
     index, action = action_of(advice, name)
-    return drafting.compose(replace(action, **changes), index, case, advice)
+    return compose.compose(replace(action, **changes), index, case, advice)
 
 
 # --- filled from the case ---------------------------------------------------------------------
 
 def test_long_date_reads_like_a_letter() -> None:
-    assert drafting.long_date(date(2025, 3, 6)) == "Thursday, March 6"
-    assert drafting.long_date(date(2025, 10, 18)) == "Saturday, October 18"
+    assert compose.long_date(date(2025, 3, 6)) == "Thursday, March 6"
+    assert compose.long_date(date(2025, 10, 18)) == "Saturday, October 18"
 
 
 def test_thank_you_is_filled_from_the_case() -> None:
@@ -71,7 +71,7 @@ def test_thank_you_is_filled_from_the_case() -> None:
 def test_follow_up_names_the_latest_decision_date_and_goes_to_the_primary_contact() -> None:
     case, advice = situation("reply-with-new-date")
     index, action = action_of(advice, "send_follow_up")
-    draft = drafting.compose(replace(action, to=("mosei", "dfoster")), index, case, advice)
+    draft = compose.compose(replace(action, to=("mosei", "dfoster")), index, case, advice)
     assert draft.to == ("dfoster",) and draft.body.startswith("Dear Dana,")
     assert "make a decision by Tuesday, April 22." in draft.body
     assert "April 8" not in draft.body
@@ -138,7 +138,7 @@ def test_an_included_code_says_its_sentence(code: str) -> None:
 def test_no_code_is_ever_printed_raw(code: str) -> None:
     body = drafted("panel-multiple-interviewers", "send_thank_you", include=(code,)).body
     assert code not in body and "_" not in body and "{" not in body
-    if code not in drafting.SENTENCES:
+    if code not in sentences.SENTENCES:
         assert body == drafted("panel-multiple-interviewers", "send_thank_you", include=()).body
 
 
@@ -146,13 +146,13 @@ def test_every_include_code_has_a_sentence_or_is_knowingly_skipped() -> None:
     without = {"highlight_one_unique_thing", "address_open_questions", "highlight_existing_contributions",
                "show_product_knowledge", "reference_market_trends", "show_industry_trend_awareness",
                "emphasize_patient_care_and_ethics", "reference_research_or_advances"}
-    assert set(vocabulary.INCLUDE_CODES) - set(drafting.SENTENCES) == without
+    assert set(vocabulary.INCLUDE_CODES) - set(sentences.SENTENCES) == without
 
 
 def test_a_code_missing_its_data_is_skipped() -> None:
     case, advice = situation("group-interview")
     index, action = action_of(advice, "send_thank_you")
-    draft = drafting.compose(replace(action, include=("mention_stated_decision_date",)), index, case, advice,
+    draft = compose.compose(replace(action, include=("mention_stated_decision_date",)), index, case, advice,
                              "thank_you")
     assert "decision" not in draft.body  # the group case states no decision date
 
@@ -160,12 +160,12 @@ def test_a_code_missing_its_data_is_skipped() -> None:
 # --- style ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("limit", [1, 2, 3])
-@pytest.mark.parametrize("kind", [k for k in drafting.KINDS if k not in ("linkedin_note", "call_script")])
+@pytest.mark.parametrize("kind", [k for k in kinds.KINDS if k not in ("linkedin_note", "call_script")])
 def test_concise_keeps_to_its_paragraphs_and_every_sentence(kind: str, limit: int) -> None:
     case, advice = situation("competing-offer-written")
     index, action = action_of(advice, "send_follow_up")
-    free = drafting.compose(replace(action, style=()), index, case, advice, kind)
-    tight = drafting.compose(replace(action, style=(Style("concise", limit),)), index, case, advice, kind)
+    free = compose.compose(replace(action, style=()), index, case, advice, kind)
+    tight = compose.compose(replace(action, style=(Style("concise", limit),)), index, case, advice, kind)
     assert analyse(tight.body).paragraphs <= limit
     assert tight.body.split() == free.body.split()
 
@@ -174,8 +174,8 @@ def test_concise_without_a_number_means_three_paragraphs() -> None:
     case, advice = situation("competing-offer-written")
     index, action = action_of(advice, "send_follow_up")
     four = "{{ salutation }}\n\nOne.\n\nTwo.\n\nThree.\n\nFour.\n\nBest regards,\n{{ candidate.name }}\n"
-    loose = drafting.compose(replace(action, style=()), index, case, advice, template=four)
-    concise = drafting.compose(replace(action, style=(Style("concise"),)), index, case, advice, template=four)
+    loose = compose.compose(replace(action, style=()), index, case, advice, template=four)
+    concise = compose.compose(replace(action, style=(Style("concise"),)), index, case, advice, template=four)
     assert (analyse(loose.body).paragraphs, analyse(concise.body).paragraphs) == (4, 3)
     # the shortest neighbours merge, the first pair on a tie
     assert "Dear Elena,\n\nOne. Two.\n\nThree.\n\nFour.\n\nBest regards," in concise.body
@@ -192,8 +192,8 @@ def _case_with_topic(topic: str) -> tuple[Case, Advice, int, Action]:
 
 def test_professional_tone_drops_a_sentence_with_an_exclamation_mark() -> None:
     case, advice, index, action = _case_with_topic("the Yahoo! Mail migration")
-    plain = drafting.compose(replace(action, style=()), index, case, advice)
-    professional = drafting.compose(replace(action, style=(Style("professional_tone"),)), index, case, advice)
+    plain = compose.compose(replace(action, style=()), index, case, advice)
+    professional = compose.compose(replace(action, style=(Style("professional_tone"),)), index, case, advice)
     assert "our discussion of the Yahoo! Mail migration." in plain.body
     assert "!" not in professional.body and "Mail migration" not in professional.body
 
@@ -202,7 +202,7 @@ def test_professional_tone_drops_a_sentence_with_an_exclamation_mark() -> None:
                                    "why is this taking so long"])
 def test_sentences_the_rules_would_flag_are_never_written(topic: str) -> None:
     case, advice, index, action = _case_with_topic(topic)
-    body = drafting.compose(action, index, case, advice).body
+    body = compose.compose(action, index, case, advice).body
     found = analyse(body)
     assert topic not in body
     assert (found.emoji_count, found.slang_count, found.pushy_count) == (0, 0, 0)
@@ -212,11 +212,11 @@ def test_sentences_the_rules_would_flag_are_never_written(topic: str) -> None:
 def test_shipped_templates_write_in_a_professional_tone(stem: str) -> None:
     case, advice = situation(stem)
     for index, action in enumerate(advice.actions, 1):
-        if not drafting.is_message(action):
+        if not kinds.is_message(action):
             continue
-        for message in drafting.messages(action, case, advice):
-            for kind in drafting.KINDS:
-                body = drafting.compose(message, index, case, advice, kind).body
+        for message in compose.messages(action, case, advice):
+            for kind in kinds.KINDS:
+                body = compose.compose(message, index, case, advice, kind).body
                 offer = kind == "competing_offer" or "mention_competing_offer" in action.include
                 findings = [f for f in analyse(body).findings if not (offer and f.kind == "competing_offer")]
                 assert "!" not in body and findings == [], (kind, body)
@@ -226,58 +226,58 @@ def test_shipped_templates_write_in_a_professional_tone(stem: str) -> None:
 
 def test_kind_follows_the_action() -> None:
     base = Action("send_follow_up", ("pat",), "email", None, "open")
-    assert drafting.kind_of(base) == "follow_up"
-    assert drafting.kind_of(replace(base, ordinal=2)) == "final_follow_up"
-    assert drafting.kind_of(replace(base, action="send_thank_you")) == "thank_you"
-    assert drafting.kind_of(replace(base, action="send_thank_you",
+    assert kinds.kind_of(base) == "follow_up"
+    assert kinds.kind_of(replace(base, ordinal=2)) == "final_follow_up"
+    assert kinds.kind_of(replace(base, action="send_thank_you")) == "thank_you"
+    assert kinds.kind_of(replace(base, action="send_thank_you",
                                     include=("ask_lead_to_extend_thanks",))) == "thank_you_group_lead"
     expected = {"send_materials": "materials", "connect_linkedin": "linkedin_note", "place_call": "call_script",
                 "respond_to_rejection": "rejection_reply", "request_feedback": "feedback_request",
                 "notify_competing_offer": "competing_offer"}
     for name, kind in expected.items():
-        assert drafting.kind_of(replace(base, action=name)) == kind
+        assert kinds.kind_of(replace(base, action=name)) == kind
 
 
-@pytest.mark.parametrize("kind", drafting.KINDS)
+@pytest.mark.parametrize("kind", kinds.KINDS)
 @pytest.mark.parametrize("name", ["send_thank_you", "send_follow_up", "connect_linkedin", "continue_job_search"])
 def test_an_action_can_be_drafted_as_any_kind(name: str, kind: str) -> None:
     action = Action(name, ("pat",), None, None, "open", include=("ask_lead_to_extend_thanks", "ask_for_update"),
                     ordinal=3)
-    changed = drafting.as_kind(action, kind)
-    assert drafting.kind_of(changed) == kind
+    changed = kinds.as_kind(action, kind)
+    assert kinds.kind_of(changed) == kind
     assert "ask_for_update" in changed.include and changed.to == action.to
 
 
 def test_an_action_that_is_not_a_message_cannot_be_drafted() -> None:
     action = Action("continue_job_search", (), None, None, "open")
-    assert not drafting.is_message(action)
+    assert not kinds.is_message(action)
     with pytest.raises(UserError, match=r"action 2 \(continue_job_search\) is not a message"):
-        drafting.kind_of(action, 2)
+        kinds.kind_of(action, 2)
 
 
 def test_individual_notes_are_split_and_status_messages_narrowed() -> None:
     case, advice = situation("panel-multiple-interviewers")
     _, thanks = action_of(advice, "send_thank_you")
-    assert [m.to for m in drafting.messages(thanks, case, advice)] == [("cwu",), ("bjohnson",)]
+    assert [m.to for m in compose.messages(thanks, case, advice)] == [("cwu",), ("bjohnson",)]
     case, advice = situation("reply-with-new-date")
     _, follow_up = action_of(advice, "send_follow_up")
     both = replace(follow_up, to=("mosei", "dfoster"))
-    assert [m.to for m in drafting.messages(both, case, advice)] == [("dfoster",)]
+    assert [m.to for m in compose.messages(both, case, advice)] == [("dfoster",)]
 
 
 def test_an_unknown_kind_is_a_user_error() -> None:
     case, advice = situation("just-after-interview")
     index, action = action_of(advice, "send_thank_you")
     with pytest.raises(UserError, match="unknown draft kind 'memo'"):
-        drafting.compose(action, index, case, advice, "memo")
+        compose.compose(action, index, case, advice, "memo")
 
 
 # --- the sandbox ------------------------------------------------------------------------------
 
-def _with_template(source: str) -> drafting.Composition:
+def _with_template(source: str) -> compose.Composition:
     case, advice = situation("just-after-interview")
     index, action = action_of(advice, "send_thank_you")
-    return drafting.compose(action, index, case, advice, template=source)
+    return compose.compose(action, index, case, advice, template=source)
 
 
 @pytest.mark.parametrize("source, error", [
@@ -304,10 +304,10 @@ def test_a_template_cannot_run_code_or_read_files(source: str, error: str) -> No
 
 
 def test_the_sandbox_only_knows_the_shipped_templates() -> None:
-    env = drafting.environment()
+    env = sandbox.environment()
     assert isinstance(env.loader, DictLoader)
     shipped = {p.name for p in (ROOT / "followup_rules" / "drafting" / "templates").glob("*.txt.j2")}
-    assert set(env.list_templates()) == shipped == {f"{k}.txt.j2" for k in drafting.KINDS}
+    assert set(env.list_templates()) == shipped == {f"{k}.txt.j2" for k in kinds.KINDS}
 
 
 def test_a_template_string_from_a_ruleset_fills_like_a_shipped_one() -> None:
@@ -332,17 +332,17 @@ def test_a_template_error_names_the_template_and_line() -> None:
 
 # --- each draft passes the rulesets that produced it ------------------------------------------
 
-def _warnings_on_the_draft(case: Case, draft: drafting.Composition, channel: str, when: Any, action: Action,
+def _warnings_on_the_draft(case: Case, draft: compose.Composition, channel: str, when: Any, action: Action,
                            advice: Advice) -> list[str]:
     """Warnings of `don't` rules that test a draft fact and fire only once the draft is in the case,
     from the rulesets citing the action (advise and ruleset objects, not `drafting.check`)."""
-    rulesets = drafting.citing_rulesets(action, advice)
+    rulesets = schedule.citing_rulesets(action, advice)
     rules = {f"{r.id}/{rule.id}": rule for r in rulesets for rule in r.rules}
     data = copy.deepcopy(dict(case.raw))
     data.pop("draft", None)
     baseline = api.advise(case_from_mapping(data, case.name), advice.at, rulesets)
     before = {(w.code, c.rule) for w in baseline.warnings for c in w.by}
-    data["draft"] = drafting.case_draft(draft, drafting.case_channel(channel, case), when)
+    data["draft"] = compose.case_draft(draft, kinds.case_channel(channel, case), when)
     after = api.advise(case_from_mapping(data, case.name), advice.at, rulesets)
     found = []
     for warning in after.warnings:
@@ -356,8 +356,8 @@ def _warnings_on_the_draft(case: Case, draft: drafting.Composition, channel: str
 
 
 def _channel(action: Action) -> str:
-    if action.channel in drafting.CHANNEL_OF:
-        return drafting.CHANNEL_OF[action.channel]
+    if action.channel in kinds.CHANNEL_OF:
+        return kinds.CHANNEL_OF[action.channel]
     return {"connect_linkedin": "linkedin", "place_call": "phone"}.get(action.action, "email")
 
 
@@ -374,7 +374,7 @@ def _synthetic() -> dict[str, tuple[dict[str, Any], str, str]]:
 
 def _situations() -> list[tuple[str, Case, Advice, frozenset[str]]]:
     """Each example with every kind, then each synthetic case with only the kind it stands in for."""
-    found = [(stem, *situation(stem), frozenset(drafting.KINDS)) for stem in EXAMPLES]
+    found = [(stem, *situation(stem), frozenset(kinds.KINDS)) for stem in EXAMPLES]
     for name, (data, at, kind) in _synthetic().items():
         case = case_from_mapping(data, f"{name}.yaml")
         found.append((name, case, api.advise(case, at), frozenset({kind})))
@@ -385,22 +385,22 @@ def _drafts_on_trial() -> list[tuple[str, Case, Advice, int, Action, str]]:
     trials = []
     for name, case, advice, wanted in _situations():
         for index, action in enumerate(advice.actions, 1):
-            if not drafting.is_message(action):
+            if not kinds.is_message(action):
                 continue
-            kinds = {drafting.kind_of(action)}
+            called_for = {kinds.kind_of(action)}
             if action.action == "send_thank_you":
-                kinds |= {"thank_you", "thank_you_group_lead"}
-            trials += [(name, case, advice, index, action, kind) for kind in sorted(kinds & wanted)]
+                called_for |= {"thank_you", "thank_you_group_lead"}
+            trials += [(name, case, advice, index, action, kind) for kind in sorted(called_for & wanted)]
     return trials
 
 
 def _problems(case: Case, advice: Advice, index: int, action: Action, kind: str) -> list[str]:
     channel = _channel(action)
     found = []
-    for message in drafting.messages(action, case, advice, kind):
-        draft = drafting.compose(message, index, case, advice, kind)
+    for message in compose.messages(action, case, advice, kind):
+        draft = compose.compose(message, index, case, advice, kind)
         hours = (9, 17) if channel == "phone" else None
-        when = drafting.schedule(draft, channel, message, case, advice, hours).at
+        when = schedule.schedule(draft, channel, message, case, advice, hours).at
         found += [f"{draft.to}: {p}" for p in _warnings_on_the_draft(case, draft, channel, when, message, advice)]
     return found
 
@@ -410,7 +410,7 @@ def test_every_template_passes_the_rulesets_that_produced_it() -> None:
     failures = [f"{name} #{index} {kind}: {problems}" for name, case, advice, index, action, kind in trials
                 if (problems := _problems(case, advice, index, action, kind))]
     assert failures == []
-    assert {kind for *_, kind in trials} == set(drafting.KINDS)
+    assert {kind for *_, kind in trials} == set(kinds.KINDS)
 
 
 def test_comprehensive_guide_calls_only_alongside_the_initial_email() -> None:
@@ -426,12 +426,12 @@ def test_comprehensive_guide_calls_only_alongside_the_initial_email() -> None:
 # --- check: what a draft itself raises ----------------------------------------------------------
 
 def _check(stem: str, name: str, body: str | None = None, channel: str = "email",
-           **draft_changes: Any) -> tuple[drafting.Objection, ...]:
+           **draft_changes: Any) -> tuple[schedule.Objection, ...]:
     case, advice = situation(stem)
     index, action = action_of(advice, name)
-    draft = drafting.compose(action, index, case, advice)
+    draft = compose.compose(action, index, case, advice)
     draft = replace(draft, body=body if body is not None else draft.body, **draft_changes)
-    return drafting.check(draft, channel, action, case, advice)
+    return schedule.objections(draft, channel, action, case, advice)
 
 
 def test_check_finds_what_a_bad_draft_raises() -> None:
@@ -450,9 +450,9 @@ def test_check_blames_a_posted_thank_you() -> None:
     case = case_from_mapping(data, "posted.yaml")
     advice = api.advise(case, example_at("just-after-interview"))
     index, action = action_of(advice, "send_thank_you")
-    draft = drafting.compose(action, index, case, advice)
-    assert drafting.posted(case) and drafting.case_channel("letter", case) == "note_mailed"
-    codes = {(o.code, o.rule) for o in drafting.check(draft, "letter", action, case, advice)}
+    draft = compose.compose(action, index, case, advice)
+    assert kinds.posted(case) and kinds.case_channel("letter", case) == "note_mailed"
+    codes = {(o.code, o.rule) for o in schedule.objections(draft, "letter", action, case, advice)}
     assert ("thank_you_by_mail", "levo-5-things/no-mailed-note") in codes
 
 
@@ -467,12 +467,12 @@ def test_schedule_keeps_the_target_the_rules_agree_with() -> None:
     # follow-up at its window's target is never too early, and a day before the window opens it is.
     case, advice = situation("panel-multiple-interviewers")
     index, action = action_of(advice, "send_follow_up")
-    draft = drafting.compose(action, index, case, advice)
-    assert drafting.check(draft, "email", action, case, advice, action.window.target) == ()
+    draft = compose.compose(action, index, case, advice)
+    assert schedule.objections(draft, "email", action, case, advice, action.window.target) == ()
     day_before = action.window.opens - timedelta(days=1)
-    early = drafting.check(draft, "email", action, case, advice, day_before)
+    early = schedule.objections(draft, "email", action, case, advice, day_before)
     assert ("follow_up_too_early", True) in [(o.code, o.timing) for o in early]
-    plan = drafting.schedule(draft, "email", action, case, advice)
+    plan = schedule.schedule(draft, "email", action, case, advice)
     assert plan.at == max(action.window.target, advice.at)
     assert plan.objections == () and plan.moved_by == ()
 
@@ -480,12 +480,12 @@ def test_schedule_keeps_the_target_the_rules_agree_with() -> None:
 def test_case_draft_is_a_valid_case_draft() -> None:
     case, advice = situation("rejection")
     index, action = action_of(advice, "respond_to_rejection")
-    draft = drafting.compose(action, index, case, advice)
-    data = drafting.case_draft(draft, "email", advice.at)
+    draft = compose.compose(action, index, case, advice)
+    data = compose.case_draft(draft, "email", advice.at)
     assert data["kind"] == "rejection_response" and data["kind"] in vocabulary.OUT_KINDS
     placed = case_from_mapping({**case.raw, "draft": data}, "x.yaml").draft
     assert placed is not None and placed.body == draft.body and placed.at == advice.at
-    assert set(drafting.CASE_KINDS.values()) <= set(vocabulary.OUT_KINDS)
+    assert set(kinds.CASE_KINDS.values()) <= set(vocabulary.OUT_KINDS)
     yaml.safe_dump(data)  # plain data
 
 

@@ -299,7 +299,7 @@ def test_journal_two_processes_claim_once(tmp_path: Path) -> None:
 
 
 def test_action_key_text() -> None:
-    from followup_rules.core.advice import Action
+    from followup_rules.resolve.advice import Action
 
     assert action_key(Action("send_thank_you", ("a",), "email", None, "open")) == "send_thank_you"
     assert action_key(Action("send_follow_up", ("a",), "email", None, "open")) == "send_follow_up-1"

@@ -14,7 +14,7 @@ MOVED = {
     "followup_rules.settings": ("followup_rules.delivery.settings", "load_settings"),
     "followup_rules.journal": ("followup_rules.delivery.journal", "Journal"),
     "followup_rules.testing": ("followup_rules.authoring.testing", "collect_paths"),
-    "followup_rules.advice": ("followup_rules.core.advice", "Advice"),
+    "followup_rules.advice": ("followup_rules.resolve.advice", "Advice"),
     "followup_rules.artifact": ("followup_rules.core.artifact", "Artifact"),
     "followup_rules.case": ("followup_rules.core.case", "Case"),
     "followup_rules.problems": ("followup_rules.core.problems", "UserError"),

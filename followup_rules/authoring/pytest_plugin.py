@@ -46,7 +46,7 @@ def followup_plugins(monkeypatch: pytest.MonkeyPatch) -> Iterator[InstallPlugins
     ``strict`` (the default) a rejected plugin fails the test with pluggy's reason; without it, the
     rejection is only recorded in ``Plugins.broken``. Calling it again replaces the manager.
     """
-    from followup_rules.api import default_library
+    from followup_rules.pipeline import default_library
 
     def install(*extra: object, entry_points: bool = False, strict: bool = True) -> Plugins:
         loaded = load_plugins(entry_points=entry_points)

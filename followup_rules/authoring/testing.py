@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from followup_rules.core._yaml import load_file
-from followup_rules.core.advice import SourceResult
+from followup_rules.resolve.advice import SourceResult
 from followup_rules.core.case import Case, case_from_mapping
 from followup_rules.engine.compiler import compile_ruleset
 from followup_rules.engine.conditions import evaluate as evaluate_condition
@@ -64,25 +64,25 @@ class RuleTest:
         return case_from_mapping(data, f"{self.ruleset.path}#{self.name}")
 
     def run(self) -> tuple[SourceResult, dict[str, Any], list[str]]:
-        """Evaluate; returns the ruleset's result, the facts, and a list of failures."""
-        from followup_rules.api import engine_for, moment
-        from followup_rules.facts.derive import derive
+        """Evaluate; returns the ruleset's result, the facts, and a list of failures.
+
+        Installed plugins are left out: a ruleset's tests must pass the same everywhere."""
+        from followup_rules.pipeline import evaluate, moment
         from followup_rules.resolve.merge import source_result
-        from followup_rules.core.calendar import BusinessCalendar
 
         case = self.case()
         at = moment(str(self.spec["at"]), case)
         compiled = compile_ruleset(self.ruleset, self.spec.get("params"))
-        calendar = BusinessCalendar(case.country, case.subdivision)
-        facts = derive(case, at, calendar)
-        self.fired = engine_for((compiled,)).fire(facts.values)
+        evaluation = evaluate(case, at, (compiled,), plugins=False)
+        facts = evaluation.facts
+        self.fired = set(evaluation.fired)
         for crule in compiled.rules:
             if crule.condition is not None:
                 outcome = evaluate_condition(crule.condition, facts.values, compiled.params)
                 leaves = _leaf_outcomes(outcome)
                 self.leaves[crule.rule.id] = [(i, leaf.passed) for i, leaf in enumerate(leaves)]
                 self.leaf_text[crule.rule.id] = [leaf.condition.describe() for leaf in leaves]
-        result = source_result(compiled, self.fired, facts, case, calendar)
+        result = source_result(compiled, evaluation.fired, facts, case, evaluation.calendar)
         return result, dict(facts.values), self._failures(result, at, facts.values)
 
     def _failures(self, result: SourceResult, at: datetime, facts: Mapping[str, Any]) -> list[str]:
@@ -164,7 +164,7 @@ def collect(ruleset: Ruleset) -> list[RuleTest]:
 
 def collect_paths(paths: Sequence[str] = ()) -> list[RuleTest]:
     """Every test of the rulesets in `paths` (default: the shipped rulesets)."""
-    from followup_rules.api import library_with
+    from followup_rules.pipeline import library_with
     from followup_rules.rules.library import load_cached
 
     tests: list[RuleTest] = []

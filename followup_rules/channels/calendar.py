@@ -25,7 +25,7 @@ from followup_rules.core.problems import UserError
 if TYPE_CHECKING:
     from icalendar import Calendar, Event
 
-    from followup_rules.core.advice import Action, Advice, Citation
+    from followup_rules.resolve.advice import Action, Advice, Citation
     from followup_rules.core.artifact import Artifact
     from followup_rules.core.case import Case
     from followup_rules.timeline import Timeline

@@ -18,7 +18,7 @@ from followup_rules.core.problems import UserError
 if TYPE_CHECKING:
     from email.headerregistry import Address
 
-    from followup_rules.core.advice import Action, Advice
+    from followup_rules.resolve.advice import Action, Advice
     from followup_rules.core.case import Case
     from followup_rules.delivery.journal import Entry
 

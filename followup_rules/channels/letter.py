@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 from followup_rules.plugin.hookspecs import hookimpl
 
 if TYPE_CHECKING:
-    from followup_rules.core.advice import Action, Advice
+    from followup_rules.resolve.advice import Action, Advice
     from followup_rules.core.artifact import Artifact
     from followup_rules.core.case import Case
 
@@ -37,20 +37,20 @@ def render(action: "Action", index: int, case: "Case", advice: "Advice") -> "Art
 
     :raises UserError: the action is a call or a LinkedIn request, which no note can be.
     """
-    from followup_rules.drafting import compose as drafting
+    from followup_rules.drafting import compose, kinds, schedule
     from followup_rules.core.problems import UserError
     from followup_rules.core.moments import when
 
-    kind = drafting.kind_of(action, index)
+    kind = kinds.kind_of(action, index)
     if kind in NOT_A_NOTE:
         raise UserError(f"action {index} ({action.action}) is a {kind.replace('_', ' ')}, not a handwritten note")
-    draft = replace(drafting.compose(action, index, case, advice, kind), subject="")
+    draft = replace(compose.compose(action, index, case, advice, kind), subject="")
     notes = ["a handwritten note: copy it onto a card and hand it over in person"]
-    if drafting.posted(case, action):
+    if kinds.posted(case, action):
         notes.append(f"the case says the note will be posted; one source advises against it: “{NO_MAIL_QUOTE}” "
                      f"({NO_MAIL_SOURCE})")
-    plan = drafting.schedule(draft, CHANNEL, action, case, advice)
+    plan = schedule.schedule(draft, CHANNEL, action, case, advice)
     notes.append(f"deliver on {when(plan.at, case.timezone)}")
-    notes += drafting.plan_notes(plan, case.timezone)
-    return drafting.text_artifact(draft, action, case, CHANNEL, notes,
-                                  {"posted": drafting.posted(case, action), "send_at": plan.at.isoformat()})
+    notes += schedule.plan_notes(plan, case.timezone)
+    return compose.text_artifact(draft, action, case, CHANNEL, notes,
+                                  {"posted": kinds.posted(case, action), "send_at": plan.at.isoformat()})

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 from followup_rules.plugin.hookspecs import hookimpl
 
 if TYPE_CHECKING:
-    from followup_rules.core.advice import Action, Advice
+    from followup_rules.resolve.advice import Action, Advice
     from followup_rules.core.artifact import Artifact
     from followup_rules.core.case import Case
 
@@ -28,23 +28,23 @@ def followup_render(action: "Action", index: int, case: "Case", advice: "Advice"
 def render(action: "Action", index: int, case: "Case", advice: "Advice") -> "Artifact":
     """A connection request's note for `connect_linkedin` (within the limit, the interview reference
     kept); any other message action as a LinkedIn message of its own kind."""
-    from followup_rules.drafting import compose as drafting
+    from followup_rules.drafting import compose, kinds, schedule
     from followup_rules.core.moments import when
 
-    kind = "linkedin_note" if action.action == "connect_linkedin" else drafting.kind_of(action, index)
-    draft = drafting.compose(action, index, case, advice, kind)
+    kind = "linkedin_note" if action.action == "connect_linkedin" else kinds.kind_of(action, index)
+    draft = compose.compose(action, index, case, advice, kind)
     length = len(draft.body)
     if kind == "linkedin_note":
-        notes = [f"connection note: {length} of {drafting.LINKEDIN_LIMIT} characters"]
+        notes = [f"connection note: {length} of {compose.LINKEDIN_LIMIT} characters"]
     else:
         notes = [f"LinkedIn message: {length} characters"]
     for person_id in draft.to:
         person = case.person(person_id)
         if kind == "linkedin_note" and person is not None and person.linkedin_connected:
             notes.append(f"{person.name} is already a connection: send the note as a message instead")
-    plan = drafting.schedule(draft, CHANNEL, action, case, advice)
+    plan = schedule.schedule(draft, CHANNEL, action, case, advice)
     notes.append(f"send on {when(plan.at, case.timezone)}")
-    notes += drafting.plan_notes(plan, case.timezone)
-    return drafting.text_artifact(draft, action, case, CHANNEL, notes,
-                                  {"length": length, "limit": drafting.LINKEDIN_LIMIT if kind == "linkedin_note"
+    notes += schedule.plan_notes(plan, case.timezone)
+    return compose.text_artifact(draft, action, case, CHANNEL, notes,
+                                  {"length": length, "limit": compose.LINKEDIN_LIMIT if kind == "linkedin_note"
                                    else None, "send_at": plan.at.isoformat()})

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 from followup_rules.plugin.hookspecs import hookimpl
 
 if TYPE_CHECKING:
-    from followup_rules.core.advice import Action, Advice
+    from followup_rules.resolve.advice import Action, Advice
     from followup_rules.core.artifact import Artifact
     from followup_rules.core.case import Case
 
@@ -30,11 +30,11 @@ def followup_render(action: "Action", index: int, case: "Case", advice: "Advice"
 def render(action: "Action", index: int, case: "Case", advice: "Advice") -> "Artifact":
     """The action as a call script; the call goes in the first slot of the call hours at or after the
     window's target (or the advice's moment, if later) that the rules behind the action accept."""
-    from followup_rules.drafting import compose as drafting
+    from followup_rules.drafting import compose, schedule
     from followup_rules.core.moments import when
 
-    draft = drafting.compose(action, index, case, advice, "call_script")
-    plan = drafting.schedule(draft, CHANNEL, action, case, advice, CALL_HOURS)
+    draft = compose.compose(action, index, case, advice, "call_script")
+    plan = schedule.schedule(draft, CHANNEL, action, case, advice, CALL_HOURS)
     start, end = CALL_HOURS
     notes = [f"call on {when(plan.at, case.timezone)} (calls between {start:02d}:00 and {end:02d}:00 local "
              "time on a business day)"]
@@ -42,5 +42,5 @@ def render(action: "Action", index: int, case: "Case", advice: "Advice") -> "Art
         person = case.person(person_id)
         if person is not None and not person.phone:
             notes.append(f"the case has no phone number for {person.name}")
-    notes += drafting.plan_notes(plan, case.timezone)
-    return drafting.text_artifact(draft, action, case, CHANNEL, notes, {"call_at": plan.at.isoformat()})
+    notes += schedule.plan_notes(plan, case.timezone)
+    return compose.text_artifact(draft, action, case, CHANNEL, notes, {"call_at": plan.at.isoformat()})

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Mapping
 from followup_rules.core.problems import UserError
 
 if TYPE_CHECKING:
-    from followup_rules.core.advice import Action
+    from followup_rules.resolve.advice import Action
     from followup_rules.core.case import Case
 
 STATES = ("pending", "handed_over", "sent", "failed", "uncertain")

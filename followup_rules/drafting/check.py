@@ -1,7 +1,7 @@
 """Checking a draft message against the rules: each problem the rules find, and where it is.
 
-A draft is put into a case as its ``draft`` and every selected rule is evaluated as for
-``explain``. A warning rule speaks on the draft when a test of a ``draft.*`` fact is part of
+A draft is put into a case as its ``draft`` and the selected rules that read the draft are evaluated
+as for ``explain``. A warning rule speaks on the draft when a test of a ``draft.*`` fact is part of
 what made it fire (a rule that fired only on the case's history is the advice's business, not
 the draft's). Each such rule is located in the text through the findings of ``draft.analyse``.
 """
@@ -14,16 +14,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from followup_rules import api
 from followup_rules.core._yaml import MAX_BYTES
-from followup_rules.core.advice import iso
 from followup_rules.core.case import Case, Draft
-from followup_rules.engine.conditions import Outcome
-from followup_rules.facts.draft_text import DraftAnalysis, Flag
-from followup_rules.resolve.explain import build_explanation
-from followup_rules.rules.library import Library
 from followup_rules.core.problems import Problem, UserError
 from followup_rules.core.ruleset import Condition
+from followup_rules.engine.compiler import Compiled
+from followup_rules.engine.conditions import Outcome, evaluate
+from followup_rules.facts.derive import Facts
+from followup_rules.facts.draft_text import DraftAnalysis, Flag
+from followup_rules.pipeline import Selection, facts_of, moment, select
+from followup_rules.resolve.advice import iso
 
 #: The draft facts that count findings, and the finding kind each counts.
 FINDING_KINDS: Mapping[str, str] = {
@@ -167,37 +167,57 @@ def with_draft(case: Case, body: str, channel: str | None = None, kind: str | No
 
 
 def check_draft(case: Case, body: str, name: str = "<draft>", at: datetime | str | None = None,
-                rulesets: Sequence[str] | None = None, library: Library | None = None,
-                channel: str | None = None, kind: str | None = None) -> DraftCheck:
-    """Every fired warning rule that speaks on `body` as `case`'s draft at `at`, located in the text.
+                selection: Selection | None = None, channel: str | None = None, kind: str | None = None) -> DraftCheck:
+    """Every warning rule that speaks on `body` as `case`'s draft at `at`, located in the text.
 
     A given `at` is also when the draft is to be sent; without one the check runs now and the
-    draft keeps the sending time of the case's draft, if it has one.
+    draft keeps the sending time of the case's draft, if it has one. `selection` defaults to the
+    default rulesets for the case.
     """
-    when = api.moment(at, case)
+    when = moment(at, case)
     the_case = with_draft(case, body, channel, kind, when if at is not None else None)
-    compiled = api.compile_all(api.select(the_case, rulesets, library))
-    facts, fired, calendar = api.evaluate(the_case, when, compiled)
-    explanation = build_explanation(the_case, when, compiled, fired, facts, calendar)
+    chosen = selection or select(the_case)
+    facts, _ = facts_of(the_case, when)
     analysis = facts.draft
     assert analysis is not None, "a case with a draft has its analysis"
-    rules = {r.key: r.rule for c in compiled for r in c.rules}
-    problems = []
-    for verdict in explanation.verdicts:
-        rule = rules[verdict.rule]
-        if not verdict.fired or rule.then.warning is None or verdict.outcome is None:
-            continue
-        tests = [t for t in _supporting(verdict.outcome) if (t.condition.fact or "").startswith("draft.")]
-        if not tests:
-            continue
-        locations = _locate(tests, analysis, the_case.interview.topics)
-        problems.append(DraftProblem(verdict.rule, rule.kind, rule.then.warning, rule.then.severity,
-                                     rule.says, rule.quotes, verdict.source, locations))
-    problems.sort(key=lambda p: (p.locations[0].line, p.locations[0].column, p.rule))
+    problems = problems_in(the_case, facts, chosen.compiled)
     claimed = {(loc.line, loc.column, loc.detail) for p in problems for loc in p.locations if loc.text}
     unclaimed = tuple(f for f in analysis.findings if (f.line, f.column, f.kind) not in claimed)
-    return DraftCheck(name, the_case.name, when, tuple((c.ruleset.id, c.ruleset.version) for c in compiled),
-                      analysis, tuple(problems), unclaimed)
+    return DraftCheck(name, the_case.name, when, tuple((c.ruleset.id, c.ruleset.version) for c in chosen.compiled),
+                      analysis, problems, unclaimed)
+
+
+def problems_in(case: Case, facts: Facts, compiled: Sequence[Compiled]) -> tuple[DraftProblem, ...]:
+    """The warning rules of `compiled` that speak on the case's draft, given the facts of the case
+    with that draft; sorted by place.
+
+    Only rules reading a ``draft.*`` fact can speak on a draft, and locating a problem needs every
+    condition's outcome, so they are decided by the explain evaluator (the specification the engine
+    is tested against) rather than by another engine run.
+    """
+    analysis = facts.draft
+    assert analysis is not None, "a case with a draft has its analysis"
+    problems = []
+    for comp in compiled:
+        for crule in comp.rules:
+            rule = crule.rule
+            if rule.then.warning is None or crule.condition is None or not _reads_draft(crule.condition):
+                continue
+            outcome = evaluate(crule.condition, facts.values, comp.params)
+            if not outcome.passed:
+                continue
+            tests = [t for t in _supporting(outcome) if (t.condition.fact or "").startswith("draft.")]
+            if not tests:
+                continue
+            locations = _locate(tests, analysis, case.interview.topics)
+            problems.append(DraftProblem(crule.key, rule.kind, rule.then.warning, rule.then.severity,
+                                         rule.says, rule.quotes, comp.ruleset.source_of(rule), locations))
+    problems.sort(key=lambda p: (p.locations[0].line, p.locations[0].column, p.rule))
+    return tuple(problems)
+
+
+def _reads_draft(condition: Condition) -> bool:
+    return any((leaf.fact or "").startswith("draft.") for leaf in condition.leaves())
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import pluggy
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from followup_rules.core.advice import Action, Advice
+    from followup_rules.resolve.advice import Action, Advice
     from followup_rules.core.artifact import Artifact, Receipt
     from followup_rules.core.case import Case
     from followup_rules.core.calendar import BusinessCalendar

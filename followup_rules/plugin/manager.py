@@ -14,7 +14,7 @@ from followup_rules.plugin import hookspecs
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from followup_rules.core.advice import Advice
+    from followup_rules.resolve.advice import Advice
     from followup_rules.core.case import Case
     from followup_rules.facts.derive import Facts
 

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
-from followup_rules.core.advice import Window, iso
-from followup_rules.core.case import Case
-from followup_rules.engine.compiler import Compiled
+from followup_rules.resolve.advice import Window, iso
 from followup_rules.engine.conditions import Outcome, evaluate, flip_hint
-from followup_rules.facts.derive import Facts
+from followup_rules.resolve.evaluation import Evaluation
 from followup_rules.resolve.merge import cancelled_by_reply
 from followup_rules.resolve.windows import place
-from followup_rules.core.calendar import BusinessCalendar
 
 
 @dataclass(frozen=True)
@@ -68,10 +65,12 @@ class Explanation:
         return Explanation(self.at, self.case, self.timezone, tuple(kept), self.facts)
 
 
-def build_explanation(case: Case, at: datetime, compiled: Iterable[Compiled], fired: set[str], facts: Facts,
-                      calendar: BusinessCalendar) -> Explanation:
+def build_explanation(evaluation: Evaluation) -> Explanation:
+    """Every rule's verdict in one evaluation, each condition evaluated with its actual value."""
+    case, at, facts, fired, calendar = (evaluation.case, evaluation.at, evaluation.facts, evaluation.fired,
+                                        evaluation.calendar)
     verdicts = []
-    for comp in compiled:
+    for comp in evaluation.compiled:
         ruleset = comp.ruleset
         for crule in comp.rules:
             rule = crule.rule

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
-from followup_rules.core.advice import (Action, Advice, Citation, Dissent, Expectation, Override, RulesetRef,
+from followup_rules.resolve.advice import (Action, Advice, Citation, Dissent, Expectation, Override, RulesetRef,
     SourceResult, Caution, Window)
 from followup_rules.core.case import Case
 from followup_rules.engine.compiler import Compiled
@@ -13,6 +13,7 @@ from followup_rules.facts.derive import Facts
 from followup_rules.core.ruleset import Rule, Ruleset
 from followup_rules.core.vocabulary import STATUS_ACTIONS
 from followup_rules.core.calendar import BusinessCalendar
+from followup_rules.resolve.evaluation import Evaluation
 from followup_rules.resolve.windows import place
 from followup_rules.core.moments import start_of_day
 
@@ -66,7 +67,7 @@ def cancelled_by_reply(rule: Rule, window: Window | None, facts: Facts) -> datet
     return replied if start_of_day(anchor + timedelta(days=1), facts.at.tzinfo or timezone.utc) <= replied else None
 
 
-def source_result(compiled: Compiled, fired: set[str], facts: Facts, case: Case,
+def source_result(compiled: Compiled, fired: frozenset[str] | set[str], facts: Facts, case: Case,
                   calendar: BusinessCalendar) -> SourceResult:
     """One ruleset's advice from its fired rules."""
     ruleset = compiled.ruleset
@@ -198,11 +199,12 @@ def _strictest(windows: list[Window]) -> Window:
     return Window(opens, target, closes, ("strictest of all sources",))
 
 
-def build_advice(case: Case, at: datetime, compiled: Iterable[Compiled], fired: set[str], facts: Facts,
-                 policy: str, calendar: BusinessCalendar, precedence: Sequence[str] = ()) -> Advice:
-    compiled = tuple(compiled)
-    results = tuple(source_result(c, fired, facts, case, calendar) for c in compiled)
+def build_advice(evaluation: Evaluation, policy: str, precedence: Sequence[str] = ()) -> Advice:
+    """The advice of one evaluation: each ruleset's own advice, then merged under `policy`."""
+    case, at, facts = evaluation.case, evaluation.at, evaluation.facts
+    results = tuple(source_result(c, evaluation.fired, facts, case, evaluation.calendar) for c in evaluation.compiled)
     actions, warnings, expectations = merge(results, policy, at, precedence)
     refs = tuple(RulesetRef(c.ruleset.id, c.ruleset.version, c.ruleset.digest, c.ruleset.source_file,
-                            c.ruleset.title) for c in compiled)
-    return Advice(at, case.name, case.timezone_name, policy, refs, actions, warnings, expectations, results)
+                            c.ruleset.title) for c in evaluation.compiled)
+    return Advice(at, case.name, case.timezone_name, policy, refs, actions, warnings, expectations, results,
+                  evaluation)

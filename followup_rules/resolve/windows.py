@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from typing import Any, Mapping
 
-from followup_rules.core.advice import Window
+from followup_rules.resolve.advice import Window
 from followup_rules.core.calendar import BusinessCalendar
 from followup_rules.core.case import Case
 from followup_rules.facts.derive import Facts

@@ -9,7 +9,7 @@ from typing import Sequence
 
 from followup_rules.core._yaml import load_file
 from followup_rules.rules.library import Library
-from followup_rules.core.problems import Problem, UserError
+from followup_rules.core.problems import UserError
 from followup_rules.core.ruleset import Ruleset
 
 LOCK_NAME = "followup.lock"
@@ -48,13 +48,3 @@ def read_lock(path: str | os.PathLike[str], library: Library) -> list[Ruleset]:
     if problems:
         raise UserError(problems)
     return chosen
-
-
-def find_lock(explicit: str | None) -> Path | None:
-    """The lock file to use: the one given, else ``followup.lock`` in the current folder, if any."""
-    if explicit:
-        if not Path(explicit).is_file():
-            raise UserError([Problem(explicit, 1, 1, "FR001", "no such lock file")])
-        return Path(explicit)
-    here = Path(LOCK_NAME)
-    return here if here.is_file() else None

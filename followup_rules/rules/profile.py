@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from followup_rules.core import _schema
@@ -39,14 +38,6 @@ def load_profile(path: str | os.PathLike[str]) -> Profile:
     data = doc.data
     return Profile(tuple(data.get("rulesets") or ()), data.get("industry"), data.get("policy"),
                    tuple(data.get("precedence") or ()), data.get("params") or {}, str(path))
-
-
-def find_profile(explicit: str | None) -> Profile:
-    """The profile given, else ``followup.yaml`` in the current folder, else an empty one."""
-    if explicit:
-        return load_profile(explicit)
-    here = Path(PROFILE_NAME)
-    return load_profile(here) if here.is_file() else Profile()
 
 
 def check_params(params: Mapping[str, Mapping[str, Any]], rulesets: Sequence[Ruleset],

@@ -8,64 +8,51 @@ from typing import TYPE_CHECKING, Sequence
 
 import click
 
-from followup_rules.cli.options import AT, CASE, FORMAT, INDUSTRY, POLICY, RULES_PATH, RULESET, SETTINGS
+from followup_rules.cli.options import ACTION, AT, CASE, FORMAT, SETTINGS, Choices, numbered_action, selecting
 
 if TYPE_CHECKING:
-    from followup_rules.core.advice import Action, Advice
+    from followup_rules.resolve.advice import Action, Advice
     from followup_rules.core.artifact import Artifact
     from followup_rules.core.case import Case
 
 
 @click.command("draft")
 @CASE
-@click.option("--action", "index", type=int, required=True, metavar="N",
-              help="The action to draft: its number in `followup advise` (1-based).")
+@ACTION
 @click.option("--channel", default=None, metavar="NAME",
               help="email, linkedin, phone, letter or a plugin's channel (default: the action's own).")
 @click.option("--kind", default=None, metavar="KIND",
               help="The kind of message, e.g. thank_you or thank_you_group_lead (default: the action's).")
 @click.option("--to", "person", default=None, metavar="ID", help="Only the message to this interviewer.")
 @AT
-@RULESET
-@RULES_PATH
-@INDUSTRY
-@POLICY
+@selecting
 @SETTINGS
 @FORMAT
 @click.option("--out", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Also write the draft to FILE (an .eml for email); several messages go to FILE-<id>.")
 def command(case_file: str, index: int, channel: str | None, kind: str | None, person: str | None, at: str | None,
-            rulesets: Sequence[str], rules_path: Sequence[str], industry: str | None, policy: str,
-            settings_file: str | None, fmt: str, out: str | None) -> None:
+            choices: Choices, settings_file: str | None, fmt: str, out: str | None) -> None:
     """Draft action N of the advice for CASE: subject, recipients and text, from the case's data.
 
     An action for several people becomes one message per person when the sources ask for that
     (individual thank-you notes, LinkedIn notes); a status message goes to the primary contact.
     """
-    from followup_rules import api
-    from followup_rules.drafting import compose as drafting
-    from followup_rules.cli.main import _library, _selection
-    from followup_rules.plugin.manager import plugins
     from followup_rules.core.problems import UserError
     from followup_rules.delivery.settings import load_settings
+    from followup_rules.drafting import compose, kinds
+    from followup_rules.plugin.manager import plugins
 
     if out and Path(out).resolve() == Path(case_file).resolve():
         raise UserError(f"--out {out}: that is the case file; choose another file")
     settings = load_settings(settings_file)
-    case = api.load_case(case_file)
-    library = _library(rules_path)
-    advice = api.advise(case, at, _selection(rulesets, industry, case, library), policy=policy, library=library)
-    if not 1 <= index <= len(advice.actions):
-        span = f"1–{len(advice.actions)}" if advice.actions else "none: the advice has no actions"
-        raise UserError(f"--action {index}: choose an action numbered {span} (see `followup advise {case_file}`)")
-    chosen = advice.actions[index - 1]
-    if kind is not None and kind not in drafting.KINDS:
-        raise UserError(f"--kind {kind!r}: use one of {', '.join(drafting.KINDS)}")
-    action = drafting.as_kind(chosen, kind) if kind else chosen
-    kind = drafting.kind_of(action, index)
+    case, advice, chosen = numbered_action(case_file, at, choices, index)
+    if kind is not None and kind not in kinds.KINDS:
+        raise UserError(f"--kind {kind!r}: use one of {', '.join(kinds.KINDS)}")
+    action = kinds.as_kind(chosen, kind) if kind else chosen
+    kind = kinds.kind_of(action, index)
     hook = plugins().hook
-    channel = channel or drafting.channel_for(chosen)
-    known = {name for names in hook.followup_channels() for name in names} | set(drafting.CHANNEL_OF.values())
+    channel = channel or kinds.channel_for(chosen)
+    known = {name for names in hook.followup_channels() for name in names} | set(kinds.CHANNEL_OF.values())
     if channel not in known:
         raise UserError(f"--channel {channel!r}: use one of {', '.join(sorted(known))}")
     artifacts, names = [], []
@@ -81,8 +68,8 @@ def command(case_file: str, index: int, channel: str | None, kind: str | None, p
             reason = "; ".join(p.message for p in exc.problems)
             artifact, fallback = None, f"plain text, since the {channel} channel cannot render it: {reason}"
         if artifact is None:
-            draft = drafting.compose(message, index, case, advice)
-            artifact = drafting.text_artifact(draft, message, case, channel, [fallback])
+            draft = compose.compose(message, index, case, advice)
+            artifact = compose.text_artifact(draft, message, case, channel, [fallback])
         artifacts.append(artifact)
         names.append("-".join(message.to) or "draft")
     written = _write(artifacts, names, out) if out else []
@@ -103,11 +90,11 @@ def _messages(action: "Action", index: int, case: "Case", advice: "Advice",
     """The messages of the action, or only the one to `person`."""
     from dataclasses import replace
 
-    from followup_rules.drafting import compose as drafting
+    from followup_rules.drafting import compose
     from followup_rules.core.problems import UserError
 
     if person is None:
-        return drafting.messages(action, case, advice)
+        return compose.messages(action, case, advice)
     if person not in action.to:
         raise UserError(f"--to {person!r}: action {index} goes to {', '.join(action.to) or 'nobody'}")
     return (replace(action, to=(person,)),)

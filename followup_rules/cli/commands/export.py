@@ -5,12 +5,11 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
 from pathlib import Path
 
 import click
 
-from followup_rules.cli.options import CASE, POLICY, PRECEDENCE, RULESET
+from followup_rules.cli.options import CASE, Choices, selecting
 
 _CALENDAR_START = b"BEGIN:VCALENDAR"
 
@@ -21,20 +20,19 @@ _CALENDAR_START = b"BEGIN:VCALENDAR"
               help="Write the plan here as iCalendar ('-' for standard output); an earlier export is replaced.")
 @click.option("--at", default=None, metavar="ISO8601",
               help="Project from this moment (default: now); without an offset, read in the candidate's timezone.")
-@RULESET
-@POLICY
-@PRECEDENCE
-def command(case_file: str, ics: str, at: str | None, rulesets: Sequence[str], policy: str,
-            precedence: Sequence[str]) -> None:
+@selecting
+def command(case_file: str, ics: str, at: str | None, choices: Choices) -> None:
     """Write the projected plan for CASE as calendar events with reminders and the rules behind them."""
-    from followup_rules.core.case import load_case
     from followup_rules.channels.calendar import timeline_calendar
+    from followup_rules.core.case import load_case
+    from followup_rules.pipeline import moment
     from followup_rules.timeline import project
 
     target = None if ics == "-" else Path(ics)
     if target is not None:
         _check_target(target, Path(case_file))
-    timeline = project(load_case(case_file), at, list(rulesets) or None, policy, precedence=precedence)
+    case = load_case(case_file)
+    timeline = project(case, moment(at, case), choices.select(case))
     data = timeline_calendar(timeline).to_ical()
     if target is None:
         sys.stdout.buffer.write(data)

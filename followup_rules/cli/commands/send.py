@@ -8,45 +8,39 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import click
 
-from followup_rules.cli.options import AT, CASE, FORMAT, RULESET, SETTINGS
+from followup_rules.cli.options import ACTION, AT, CASE, FORMAT, SETTINGS, Choices, numbered_action, selecting
 
 if TYPE_CHECKING:
-    from followup_rules.core.advice import Action, Advice
+    from followup_rules.resolve.advice import Action, Advice
     from followup_rules.core.artifact import Artifact, Receipt
     from followup_rules.core.case import Case
 
 
 @click.command("send")
 @CASE
-@click.option("--action", "index", type=int, required=True, metavar="N",
-              help="The action to send: its number in `followup advise` (1-based).")
+@ACTION
 @click.option("--send", "really", is_flag=True,
               help="Really send it. Without this flag nothing is sent: it shows what would be.")
 @SETTINGS
 @AT
-@RULESET
+@selecting
 @FORMAT
 def command(case_file: str, index: int, really: bool, settings_file: str | None, at: str | None,
-            rulesets: Sequence[str], fmt: str) -> None:
+            choices: Choices, fmt: str) -> None:
     """Send action N of the advice for CASE by email, each message at most once (exit 2 when one fails).
 
     An action for several people becomes one message per person when the sources ask for that
     (individual thank-you notes); each message is journaled on its own.
     """
-    from followup_rules import api
-    from followup_rules.plugin.manager import plugins
     from followup_rules.core.problems import UserError
     from followup_rules.delivery.settings import load_settings
+    from followup_rules.plugin.manager import plugins
 
     settings = load_settings(settings_file)
-    case = api.load_case(case_file)
-    advice = api.advise(case, at, list(rulesets) or None)
-    if not 1 <= index <= len(advice.actions):
-        raise UserError(f"--action {index}: the advice has {len(advice.actions)} actions, numbered from 1 "
-                        f"(see `followup advise {case_file}`)")
+    case, advice, action = numbered_action(case_file, at, choices, index, counted=True)
     hook = plugins().hook
     artifacts = []
-    for part in _messages(advice.actions[index - 1], case, advice):
+    for part in _messages(action, case, advice):
         artifact = hook.followup_render(action=part, index=index, case=case, advice=advice, channel="email",
                                         settings=settings)
         if artifact is None:
@@ -75,7 +69,8 @@ def command(case_file: str, index: int, really: bool, settings_file: str | None,
 
 def _messages(action: "Action", case: "Case", advice: "Advice") -> Sequence["Action"]:
     """The action as the messages to send (one per person for individual notes)."""
-    from followup_rules.drafting.compose import is_message, messages
+    from followup_rules.drafting.compose import messages
+    from followup_rules.drafting.kinds import is_message
 
     return messages(action, case, advice) if is_message(action) else (action,)
 

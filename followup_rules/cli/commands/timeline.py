@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import json
-import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from followup_rules.cli.options import CASE, FORMAT, POLICY, PRECEDENCE, RULESET
+from followup_rules.cli.options import CASE, FORMAT, Choices, echo_json, paint, selecting
 
 if TYPE_CHECKING:
-    from followup_rules.core.advice import Window
+    from followup_rules.resolve.advice import Window
     from followup_rules.timeline import Timeline
 
 _ENDED = {
@@ -26,25 +24,22 @@ _ENDED = {
 @CASE
 @click.option("--at", default=None, metavar="ISO8601",
               help="Project from this moment (default: now); without an offset, read in the candidate's timezone.")
-@RULESET
-@POLICY
-@PRECEDENCE
+@selecting
 @click.option("--max-steps", "max_steps", type=click.IntRange(0, 100), default=12, show_default=True,
               help="Project at most this many steps.")
 @FORMAT
-def command(case_file: str, at: str | None, rulesets: Sequence[str], policy: str, precedence: Sequence[str],
-            max_steps: int, fmt: str) -> None:
+def command(case_file: str, at: str | None, choices: Choices, max_steps: int, fmt: str) -> None:
     """The whole plan for CASE if nothing new arrives: each step, its date and the rules behind it."""
     from followup_rules.core.case import load_case
+    from followup_rules.pipeline import moment
     from followup_rules.timeline import project
 
-    timeline = project(load_case(case_file), at, list(rulesets) or None, policy, max_steps,
-                       precedence=precedence)
+    case = load_case(case_file)
+    timeline = project(case, moment(at, case), choices.select(case), max_steps)
     if fmt == "json":
-        click.echo(json.dumps(timeline.to_dict(), indent=2, ensure_ascii=False))
+        echo_json(timeline.to_dict())
         return
-    style = click.style if sys.stdout.isatty() else (lambda text, **_: text)
-    click.echo(timeline_text(timeline, style), nl=False)
+    click.echo(timeline_text(timeline, paint()), nl=False)
 
 
 def timeline_text(timeline: Timeline, style: Callable[..., str]) -> str:

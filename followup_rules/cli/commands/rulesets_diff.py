@@ -12,7 +12,7 @@ import click
 @click.argument("new", type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True,
               help="Output for people (text), a changelog (markdown) or programs (json).")
-def rulesets_command(old: str, new: str, fmt: str) -> None:
+def command(old: str, new: str, fmt: str) -> None:
     """What changed from ruleset file OLD to NEW, and which of their test cases now get different advice."""
     from followup_rules.authoring.diff import diff_paths, markdown, text
 

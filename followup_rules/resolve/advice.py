@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from followup_rules.core.ruleset import Style
+
+if TYPE_CHECKING:
+    from followup_rules.resolve.evaluation import Evaluation
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -159,6 +162,8 @@ class Advice:
     warnings: tuple[Caution, ...]
     expectations: tuple[Expectation, ...]
     per_source: tuple[SourceResult, ...]
+    #: The evaluation the advice was resolved from (not part of the JSON): drafting reuses it.
+    evaluation: Evaluation | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {"at": iso(self.at), "case": self.case, "timezone": self.timezone, "policy": self.policy,

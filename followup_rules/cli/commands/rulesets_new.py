@@ -82,7 +82,7 @@ tests:
 @click.argument("ruleset_id", metavar="ID")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: ID.yaml).")
 @click.option("--title", default=None, help="The ruleset's title.")
-def rulesets_command(ruleset_id: str, output: str | None, title: str | None) -> None:
+def command(ruleset_id: str, output: str | None, title: str | None) -> None:
     """Write a commented starter ruleset with one rule and its tests."""
     from followup_rules.core.problems import UserError
 

@@ -14,7 +14,7 @@ from followup_rules.cli.options import FORMAT
 @click.command("lint")
 @click.argument("paths", nargs=-1, type=click.Path())
 @FORMAT
-def rulesets_command(paths: Sequence[str], fmt: str) -> None:
+def command(paths: Sequence[str], fmt: str) -> None:
     """Lint rulesets within and across each other (default: the shipped ones); exit 2 on an error.
 
     Contradictions between different sources are reported as info: the shipped sources disagree by design.

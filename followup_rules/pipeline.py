@@ -1,0 +1,256 @@
+"""The one pipeline every command and the Python API run: select rulesets, then evaluate a case.
+
+`select` turns what the user chose (arguments, the profile, the lock file) into a `Selection`;
+`evaluate` derives a case's facts at a moment and fires the engine once; `advise` and `explain`
+resolve that one evaluation into advice or an explanation. Nothing else picks rulesets, derives
+facts, chooses the business calendar or fires the engine.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from followup_rules.core.calendar import BusinessCalendar
+from followup_rules.core.case import Case, case_from_mapping, load_case
+from followup_rules.core.moments import parse_moment
+from followup_rules.core.problems import UserError, did_you_mean
+from followup_rules.core.ruleset import Ruleset
+from followup_rules.engine.compiler import Compiled, compile_ruleset
+from followup_rules.engine.durable import Engine
+from followup_rules.facts.derive import Facts, derive
+from followup_rules.resolve.advice import Advice
+from followup_rules.resolve.evaluation import Evaluation
+from followup_rules.resolve.explain import Explanation, build_explanation
+from followup_rules.resolve.merge import POLICIES, build_advice
+from followup_rules.rules.library import Library
+from followup_rules.rules.lock import LOCK_NAME, read_lock
+from followup_rules.rules.profile import PROFILE_NAME, Profile, check_params, load_profile
+
+CaseLike = Case | Mapping[str, Any] | str | os.PathLike[str]
+Params = Mapping[str, Mapping[str, Any]]
+PathLike = str | os.PathLike[str]
+
+#: The policy when neither the command line nor the profile names one.
+DEFAULT_POLICY = "agreement"
+
+
+@dataclass(frozen=True, eq=False)
+class Selection:
+    """The rulesets to evaluate, compiled with their parameters, how to merge them, and why these."""
+
+    rulesets: tuple[Ruleset, ...]
+    compiled: tuple[Compiled, ...]
+    policy: str
+    precedence: tuple[str, ...]
+    library: Library
+    origin: str
+    profile: Profile
+
+    @property
+    def order(self) -> tuple[str, ...]:
+        """Ruleset ids in precedence order: the given precedence, else the selection order."""
+        return self.precedence or tuple(r.id for r in self.rulesets)
+
+
+def as_case(case: CaseLike) -> Case:
+    """A case from a `Case`, a mapping (validated) or a file path."""
+    if isinstance(case, Case):
+        return case
+    if isinstance(case, Mapping):
+        return case_from_mapping(case)
+    return load_case(case)
+
+
+def moment(at: datetime | str | None, case: Case) -> datetime:
+    """`at` as an aware moment; naive values are read in the candidate's timezone; None is now."""
+    if at is None:
+        return datetime.now(timezone.utc).astimezone(case.timezone)
+    if isinstance(at, str):
+        try:
+            return parse_moment(at, case.timezone)
+        except ValueError as exc:
+            raise UserError(f"--at: {exc}") from None
+    return at if at.tzinfo else at.replace(tzinfo=case.timezone)
+
+
+@lru_cache(maxsize=8)
+def default_library() -> Library:
+    """The shipped rulesets, FOLLOWUP_RULES_PATH, and rulesets provided by plugins."""
+    return library_with(())
+
+
+def library_with(paths: Sequence[PathLike]) -> Library:
+    """The default search path plus `paths` (searched first, before plugin rulesets)."""
+    from followup_rules.plugin.manager import plugins
+
+    return Library([*paths, *[p for result in plugins().hook.followup_rulesets() for p in result]])
+
+
+def find_upward(name: str, start: Path) -> Path | None:
+    """`name` in `start` or the nearest of its parents, as git and sqlfluff find their files."""
+    folder = start.resolve()
+    for candidate in (folder, *folder.parents):
+        path = candidate / name
+        if path.is_file():
+            return path
+    return None
+
+
+def select(case: Case | None = None, *, rulesets: Sequence[str | Ruleset] = (), industry: str | None = None,
+           rules_path: Sequence[PathLike] = (), policy: str | None = None, precedence: Sequence[str] = (),
+           params: Params | None = None, profile: Profile | PathLike | None = None, lock: PathLike | None = None,
+           library: Library | None = None, search_from: Path | None = None, locked: bool = True) -> Selection:
+    """The rulesets and merge policy for `case`, from the most specific choice down.
+
+    Rulesets come from `rulesets` (ids, ``id@range`` or loaded rulesets), else the lock file, else
+    the profile's list, else every source ruleset plus the case's industry overlay. `industry` adds
+    that overlay to a list (or replaces the case's in the default). The policy is `policy`, else the
+    profile's, else agreement; `params` and `precedence` likewise fall back to the profile's.
+    With `search_from`, ``followup.yaml`` and ``followup.lock`` are looked for there and in its
+    parents when not given; `locked=False` ignores lock files (when writing a new one). A choice
+    that cannot be honoured is a UserError, never ignored.
+    """
+    lib = library or (library_with(rules_path) if rules_path else default_library())
+    chosen_profile = _profile(profile, search_from)
+    lock_file = _lock(lock, search_from, explicit_rulesets=bool(rulesets)) if locked else None
+    overlay = industry or chosen_profile.industry
+    if rulesets:
+        picked = [r if isinstance(r, Ruleset) else lib.get(r) for r in rulesets]
+        origin = "--ruleset"
+    elif lock_file is not None:
+        picked = read_lock(lock_file, lib)
+        origin = f"lock {lock_file}"
+        _check_locked_overlay(picked, industry, lock_file)
+        overlay = None
+    elif chosen_profile.rulesets:
+        picked = [lib.get(spec) for spec in chosen_profile.rulesets]
+        origin = f"profile {chosen_profile.path}"
+    else:
+        picked = lib.default_profile(overlay or (case.industry if case is not None else ""))
+        origin = f"profile {chosen_profile.path}" if chosen_profile.path else "default profile"
+        overlay = None
+    if overlay:
+        picked = _with_overlay(picked, overlay, lib)
+    the_policy = policy or chosen_profile.policy or DEFAULT_POLICY
+    if the_policy not in POLICIES:
+        raise UserError(f"unknown policy {the_policy!r}; use one of {', '.join(POLICIES)}")
+    order = _precedence(tuple(precedence), chosen_profile, the_policy, picked)
+    the_params = params if params is not None else chosen_profile.params
+    if the_params:
+        check_params(the_params, picked)
+    compiled = tuple(compile_ruleset(r, the_params.get(r.id)) for r in picked)
+    return Selection(tuple(picked), compiled, the_policy, order, lib, origin, chosen_profile)
+
+
+def _profile(profile: Profile | PathLike | None, search_from: Path | None) -> Profile:
+    if isinstance(profile, Profile):
+        return profile
+    if profile is not None:
+        return load_profile(profile)
+    found = find_upward(PROFILE_NAME, search_from) if search_from is not None else None
+    return load_profile(found) if found is not None else Profile()
+
+
+def _lock(lock: PathLike | None, search_from: Path | None, explicit_rulesets: bool) -> Path | None:
+    if lock is not None:
+        if explicit_rulesets:
+            raise UserError(f"--lock {lock} and --ruleset both name the rulesets; give one of them")
+        path = Path(lock)
+        if not path.is_file():
+            from followup_rules.core.problems import Problem
+
+            raise UserError([Problem(str(lock), 1, 1, "FR001", "no such lock file")])
+        return path
+    if explicit_rulesets or search_from is None:
+        return None
+    return find_upward(LOCK_NAME, search_from)
+
+
+def _check_locked_overlay(locked: Sequence[Ruleset], industry: str | None, lock_file: Path) -> None:
+    """A lock pins its overlay: asking for another industry cannot be honoured."""
+    if not industry:
+        return
+    overlays = [r.id for r in locked if r.id.startswith("industry-")]
+    if overlays != [f"industry-{industry}"]:
+        pinned = ", ".join(overlays) or "no industry overlay"
+        raise UserError(f"--industry {industry}: the lock file {lock_file} pins {pinned}; lock again with "
+                        f"`followup rulesets lock --industry {industry}` or choose rulesets with --ruleset")
+
+
+def _with_overlay(picked: list[Ruleset], industry: str, library: Library) -> list[Ruleset]:
+    """The selection with the overlay of `industry`; another overlay already chosen is an error."""
+    wanted = f"industry-{industry}"
+    others = [r.id for r in picked if r.id.startswith("industry-") and r.id != wanted]
+    if others:
+        raise UserError(f"--industry {industry} and {', '.join(others)} are two industry overlays; choose one")
+    if any(r.id == wanted for r in picked):
+        return picked
+    return [*picked, library.get(wanted)]
+
+
+def _precedence(given: tuple[str, ...], profile: Profile, policy: str, picked: Sequence[Ruleset]) -> tuple[str, ...]:
+    if given and policy != "precedence":
+        raise UserError(f"--precedence orders rulesets for --policy precedence, but the policy is {policy}")
+    order = given or (profile.precedence if policy == "precedence" else ())
+    ids = [r.id for r in picked]
+    for rid in order:
+        if rid not in ids:
+            raise UserError(f"precedence names {rid!r}, which is not selected "
+                            f"({did_you_mean(rid, ids) or 'selected: ' + ', '.join(ids)})")
+    return tuple(order)
+
+
+@lru_cache(maxsize=64)
+def engine_for(compiled: tuple[Compiled, ...]) -> Engine:
+    """The engine for these compiled rulesets, built once per process."""
+    return Engine(compiled)
+
+
+def calendar_for(case: Case, plugins: bool = True) -> BusinessCalendar:
+    """The business calendar of a case: a plugin's, else the candidate's public holidays."""
+    if plugins:
+        from followup_rules.plugin.manager import plugins as loaded
+
+        provided = loaded().hook.followup_calendar(case=case)
+        if provided is not None:
+            return provided  # type: ignore[no-any-return]
+    return BusinessCalendar(case.country, case.subdivision)
+
+
+def facts_of(case: Case, at: datetime, plugins: bool = True) -> tuple[Facts, BusinessCalendar]:
+    """The facts of `case` at `at` (plugins may adjust them) and the calendar they were counted in."""
+    calendar = calendar_for(case, plugins)
+    facts = derive(case, at, calendar)
+    if plugins:
+        from followup_rules.plugin.manager import enrich
+
+        facts = enrich(facts, case, at)
+    return facts, calendar
+
+
+def evaluate(case: Case, at: datetime, compiled: tuple[Compiled, ...], plugins: bool = True) -> Evaluation:
+    """Derive the facts of `case` at `at` and fire the engine once; `plugins=False` leaves installed
+    plugins out (ruleset tests must not depend on them)."""
+    facts, calendar = facts_of(case, at, plugins)
+    fired = engine_for(compiled).fire(facts.values)
+    return Evaluation(case, at, compiled, facts, frozenset(fired), calendar)
+
+
+def advise(case: Case, at: datetime, selection: Selection, observe: bool = True) -> Advice:
+    """The advice for `case` at `at`; observing plugins see it unless `observe` is false."""
+    advice = build_advice(evaluate(case, at, selection.compiled), selection.policy, selection.order)
+    if observe:
+        from followup_rules.plugin.manager import observe as notify
+
+        notify(advice, case)
+    return advice
+
+
+def explain(case: Case, at: datetime, selection: Selection) -> Explanation:
+    """Every rule's verdict for `case` at `at`."""
+    return build_explanation(evaluate(case, at, selection.compiled))
