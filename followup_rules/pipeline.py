@@ -37,6 +37,8 @@ PathLike = str | os.PathLike[str]
 
 #: The policy when neither the command line nor the profile names one.
 DEFAULT_POLICY = "agreement"
+#: The industry that has no overlay of its own.
+NO_OVERLAY = "other"
 
 
 @dataclass(frozen=True, eq=False)
@@ -131,10 +133,9 @@ def select(case: Case | None = None, *, rulesets: Sequence[str | Ruleset] = (), 
         picked = [lib.get(spec) for spec in chosen_profile.rulesets]
         origin = f"profile {chosen_profile.path}"
     else:
-        picked = lib.default_profile(overlay or (case.industry if case is not None else ""))
+        picked = lib.default_profile("" if overlay else (case.industry if case is not None else ""))
         origin = f"profile {chosen_profile.path}" if chosen_profile.path else "default profile"
-        overlay = None
-    if overlay:
+    if overlay and overlay != NO_OVERLAY:
         picked = _with_overlay(picked, overlay, lib)
     the_policy = policy or chosen_profile.policy or DEFAULT_POLICY
     if the_policy not in POLICIES:
@@ -253,4 +254,4 @@ def advise(case: Case, at: datetime, selection: Selection, observe: bool = True)
 
 def explain(case: Case, at: datetime, selection: Selection) -> Explanation:
     """Every rule's verdict for `case` at `at`."""
-    return build_explanation(evaluate(case, at, selection.compiled))
+    return build_explanation(evaluate(case, at, selection.compiled), selection.policy)

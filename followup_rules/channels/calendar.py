@@ -50,6 +50,9 @@ def timeline_calendar(timeline: Timeline) -> Calendar:
     from followup_rules.timeline import title
 
     calendar = _calendar(timeline.case)
+    # Which rulesets and policy planned it, for anyone auditing the calendar later.
+    calendar.add("x-followup-policy", timeline.policy)
+    calendar.add("x-followup-rulesets", ",".join(f"{r.id}@{r.version}" for r in timeline.advice.rulesets))
     stamp = timeline.start
     for step in timeline.steps:
         closing = timeline.closing if step is timeline.steps[-1] else ()

@@ -88,6 +88,7 @@ class DraftCheck:
     case: str
     at: datetime
     rulesets: tuple[tuple[str, str], ...]
+    policy: str
     analysis: DraftAnalysis
     problems: tuple[DraftProblem, ...]
     unclaimed: tuple[Flag, ...]
@@ -100,7 +101,7 @@ class DraftCheck:
     def to_dict(self) -> dict[str, Any]:
         return {
             "draft": self.draft, "case": self.case, "at": iso(self.at),
-            "rulesets": [{"id": rid, "version": version} for rid, version in self.rulesets],
+            "rulesets": [{"id": rid, "version": version} for rid, version in self.rulesets], "policy": self.policy,
             "failed": self.failed,
             "problems": [p.to_dict() for p in self.problems],
             "unclaimed_findings": [_finding_dict(f) for f in self.unclaimed],
@@ -184,7 +185,7 @@ def check_draft(case: Case, body: str, name: str = "<draft>", at: datetime | str
     claimed = {(loc.line, loc.column, loc.detail) for p in problems for loc in p.locations if loc.text}
     unclaimed = tuple(f for f in analysis.findings if (f.line, f.column, f.kind) not in claimed)
     return DraftCheck(name, the_case.name, when, tuple((c.ruleset.id, c.ruleset.version) for c in chosen.compiled),
-                      analysis, problems, unclaimed)
+                      chosen.policy, analysis, problems, unclaimed)
 
 
 def problems_in(case: Case, facts: Facts, compiled: Sequence[Compiled]) -> tuple[DraftProblem, ...]:

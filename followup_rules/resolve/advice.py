@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from followup_rules.core.ruleset import Style
+from followup_rules.core.ruleset import Ruleset, Style
 
 if TYPE_CHECKING:
     from followup_rules.resolve.evaluation import Evaluation
@@ -138,11 +138,17 @@ class SourceResult:
 
 @dataclass(frozen=True)
 class RulesetRef:
+    """Which ruleset, exactly: id, version and the digest of its content."""
+
     id: str
     version: str
     digest: str
     source: str | None
     title: str
+
+    @classmethod
+    def of(cls, ruleset: Ruleset) -> RulesetRef:
+        return cls(ruleset.id, ruleset.version, ruleset.digest, ruleset.source_file, ruleset.title)
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "version": self.version, "digest": self.digest, "source": self.source,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from followup_rules.resolve.advice import Window, iso
+from followup_rules.resolve.advice import RulesetRef, Window, iso
 from followup_rules.engine.conditions import Outcome, evaluate, flip_hint
 from followup_rules.resolve.evaluation import Evaluation
 from followup_rules.resolve.merge import cancelled_by_reply
@@ -48,24 +48,29 @@ class Verdict:
 
 @dataclass(frozen=True)
 class Explanation:
+    """Every rule's verdict at a moment, the facts they saw, and the rulesets and policy selected."""
+
     at: datetime
     case: str
     timezone: str
     verdicts: tuple[Verdict, ...]
     facts: dict[str, Any]
+    rulesets: tuple[RulesetRef, ...] = ()
+    policy: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"at": iso(self.at), "case": self.case, "timezone": self.timezone,
+        return {"at": iso(self.at), "case": self.case, "timezone": self.timezone, "policy": self.policy,
+                "rulesets": [r.to_dict() for r in self.rulesets],
                 "rules": [v.to_dict() for v in self.verdicts], "facts": dict(sorted(self.facts.items()))}
 
     def only(self, rule: str | None = None, why_not: bool = False) -> "Explanation":
         """The explanation restricted to one rule (``id`` or ``ruleset/id``) or to rules that did not fire."""
         kept = [v for v in self.verdicts
                 if (rule is None or v.rule == rule or v.rule.endswith("/" + rule)) and not (why_not and v.fired)]
-        return Explanation(self.at, self.case, self.timezone, tuple(kept), self.facts)
+        return replace(self, verdicts=tuple(kept))
 
 
-def build_explanation(evaluation: Evaluation) -> Explanation:
+def build_explanation(evaluation: Evaluation, policy: str = "") -> Explanation:
     """Every rule's verdict in one evaluation, each condition evaluated with its actual value."""
     case, at, facts, fired, calendar = (evaluation.case, evaluation.at, evaluation.facts, evaluation.fired,
                                         evaluation.calendar)
@@ -85,4 +90,5 @@ def build_explanation(evaluation: Evaluation) -> Explanation:
                 rule.quotes, did_fire, outcome, window, window.state(at) if window else None,
                 note or (f"override: {rule.override_reason}" if rule.override_reason else ""),
                 rule.chain or ruleset.chain))
-    return Explanation(at, case.name, case.timezone_name, tuple(verdicts), dict(facts.values))
+    return Explanation(at, case.name, case.timezone_name, tuple(verdicts), dict(facts.values),
+                       tuple(RulesetRef.of(c.ruleset) for c in evaluation.compiled), policy)

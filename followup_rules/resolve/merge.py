@@ -204,7 +204,6 @@ def build_advice(evaluation: Evaluation, policy: str, precedence: Sequence[str] 
     case, at, facts = evaluation.case, evaluation.at, evaluation.facts
     results = tuple(source_result(c, evaluation.fired, facts, case, evaluation.calendar) for c in evaluation.compiled)
     actions, warnings, expectations = merge(results, policy, at, precedence)
-    refs = tuple(RulesetRef(c.ruleset.id, c.ruleset.version, c.ruleset.digest, c.ruleset.source_file,
-                            c.ruleset.title) for c in evaluation.compiled)
+    refs = tuple(RulesetRef.of(c.ruleset) for c in evaluation.compiled)
     return Advice(at, case.name, case.timezone_name, policy, refs, actions, warnings, expectations, results,
                   evaluation)

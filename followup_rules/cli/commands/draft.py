@@ -75,6 +75,8 @@ def command(case_file: str, index: int, channel: str | None, kind: str | None, p
     written = _write(artifacts, names, out) if out else []
     if fmt == "json":
         click.echo(json.dumps({"action": index, "name": chosen.action, "kind": kind, "channel": channel,
+                               "policy": advice.policy, "rulesets": [r.to_dict() for r in advice.rulesets],
+                               "advised": chosen.to_dict(),
                                "messages": [a.to_dict() for a in artifacts], "written": written},
                               indent=2, ensure_ascii=False))
         return

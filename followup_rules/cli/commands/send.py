@@ -53,7 +53,9 @@ def command(case_file: str, index: int, really: bool, settings_file: str | None,
             raise UserError("no plugin delivers the email channel")
         results.append((artifact, receipt))
     if fmt == "json":
-        click.echo(json.dumps({"messages": [_json(a, r) for a, r in results]}, indent=2, ensure_ascii=False))
+        click.echo(json.dumps({"action": index, "policy": advice.policy,
+                               "rulesets": [r.to_dict() for r in advice.rulesets], "advised": action.to_dict(),
+                               "messages": [_json(a, r) for a, r in results]}, indent=2, ensure_ascii=False))
     else:
         if not really:
             click.echo("Dry run: nothing was sent. Run again with --send to send it.")
