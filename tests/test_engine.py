@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from followup_rules.core._yaml import Document
-from followup_rules.engine.compiler import compile_ruleset, dumps, shards
+from followup_rules.engine.compiler import compile_ruleset
+from followup_rules.engine.durable import dumps, shards
 from followup_rules.engine.conditions import evaluate
 from followup_rules.engine.durable import Engine
 from followup_rules.core.vocabulary import anchor_fact

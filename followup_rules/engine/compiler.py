@@ -1,44 +1,60 @@
-"""Compile checked rulesets into durable-rules definitions that stay inside the engine's limits.
+"""Compile checked rulesets into plain expressions any engine can run.
 
-Parameters are folded in, `not` is pushed down to the leaves (with the null semantics of
-`conditions.test`), regular expressions become booleans computed in Python, and rules are sharded
-so that no durable ruleset comes near the C core's limits.
+Parameters are folded in, `not` is pushed down to the leaves (each test keeps the result the
+explain evaluator gives a null fact, `conditions.test`), `in` lists stay lists, and groups that
+fold to a constant disappear. What an engine needs beyond this (durable-rules' field names, its
+JSON, its limits) is the engine's business: see `engine.durable`.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Mapping, Union
 
-from followup_rules.engine.conditions import evaluate, resolve_value
-from followup_rules.core.vocabulary import anchor_fact
 from followup_rules.core.ruleset import Condition, Rule, Ruleset, digest_of
-from followup_rules.core.vocabulary import FACTS
+from followup_rules.core.vocabulary import anchor_fact
+from followup_rules.engine.conditions import evaluate, resolve_value, test
 
-COMPILER_VERSION = "1"
-#: Rules per durable ruleset: far below the 64-satisfied-conditions and 512-node limits.
-SHARD_RULES = 32
-SHARD_TESTS = 384
-
-_TRUE, _FALSE = "true", "false"
+COMPILER_VERSION = "2"
 #: Anchors every case has: no implied "anchor known" test for them.
 ALWAYS_KNOWN = frozenset({"at", "interview_start", "interview_end"})
-Expr = Union[dict[str, Any], str]
+
+_NEGATE = {"eq": "ne", "ne": "eq", "lt": "ge", "ge": "lt", "le": "gt", "gt": "le", "in": "not_in",
+           "not_in": "in", "matches": "not_matches", "not_matches": "matches"}
+
+
+@dataclass(frozen=True)
+class Test:
+    """One comparison of a fact; `when_null` is its result when the fact has no value."""
+
+    fact: str
+    op: str  # eq ne lt le gt ge in not_in matches not_matches exists
+    value: Any
+    when_null: bool
+
+
+@dataclass(frozen=True)
+class Group:
+    """All (`all`) or any (`any`) of its parts, each a Test or a Group, never empty."""
+
+    kind: str
+    parts: tuple[Expr, ...]
+
+
+#: A compiled condition: a constant, a test, or a group of them.
+Expr = Union[bool, Test, Group]
 
 
 @dataclass(frozen=True, eq=False)
 class CompiledRule:
-    """A rule ready for the engine: its citation, its durable expression and the fields it reads."""
+    """A rule ready for an engine: its citation key, its expression, and how many tests it holds."""
 
     key: str
     ruleset: str
     rule: Rule
     condition: Condition | None
     expression: Expr
-    fields: tuple[str, ...]
     tests: int
 
 
@@ -54,21 +70,7 @@ class Compiled:
     @property
     def live(self) -> tuple[CompiledRule, ...]:
         """Rules that can fire (conditions that fold to false are kept only for explain)."""
-        return tuple(r for r in self.rules if r.expression != _FALSE)
-
-
-def field_name(fact: str) -> str:
-    """The durable field for a fact: durable reserves `id`/`sid` and reads dots as paths."""
-    return "f_" + fact.replace(".", "__")
-
-
-def fact_of(field: str) -> str:
-    """The fact a durable field holds (the inverse of `field_name`)."""
-    return field[2:].replace("__", ".")
-
-
-def regex_field(pattern: str) -> str:
-    return "m_" + digest_of(pattern)[7:19]
+        return tuple(r for r in self.rules if r.expression is not False)
 
 
 def full_condition(ruleset: Ruleset, rule: Rule) -> Condition | None:
@@ -98,116 +100,42 @@ def _compile(ruleset: Ruleset, params: tuple[tuple[str, Any], ...]) -> Compiled:
     rules = []
     for rule in ruleset.rules:
         condition = full_condition(ruleset, rule)
-        fields: set[str] = set()
-        expression = _TRUE if condition is None else _expr(condition, values, False, fields)
+        expression = True if condition is None else _expr(condition, values, False)
         tests = len(condition.leaves()) if condition else 0
-        rules.append(CompiledRule(f"{ruleset.id}/{rule.id}", ruleset.id, rule, condition, expression,
-                                  tuple(sorted(fields)), tests))
+        rules.append(CompiledRule(f"{ruleset.id}/{rule.id}", ruleset.id, rule, condition, expression, tests))
     digest = digest_of([ruleset.digest, params, COMPILER_VERSION])
     return Compiled(ruleset, values, tuple(rules), digest)
 
 
-def durable_rule(rule: CompiledRule) -> dict[str, Any]:
-    """The durable-rules definition of one live rule."""
-    guard = {"$nex": {"$s": 1}}
-    tests = [guard] if rule.expression == _TRUE else [rule.expression, guard]
-    return {"all": [{"m": {"$and": tests}}], "pri": max(0, min(65535, rule.rule.priority))}
-
-
-def shards(rules: tuple[CompiledRule, ...]) -> list[tuple[CompiledRule, ...]]:
-    """Split rules into groups each small enough for one durable ruleset."""
-    groups: list[list[CompiledRule]] = [[]]
-    tests = 0
-    for rule in rules:
-        if groups[-1] and (len(groups[-1]) >= SHARD_RULES or tests + rule.tests > SHARD_TESTS):
-            groups.append([])
-            tests = 0
-        groups[-1].append(rule)
-        tests += rule.tests
-    return [tuple(g) for g in groups if g]
-
-
-def dumps(value: Any) -> str:
-    """JSON in the form durable's parser accepts: floats in fixed notation, never exponents."""
-    if isinstance(value, bool) or value is None:
-        return json.dumps(value)
-    if isinstance(value, float):
-        if value.is_integer():
-            return str(int(value))
-        text = repr(value)
-        return text if "e" not in text and "E" not in text else format(value, ".9f").rstrip("0")
-    if isinstance(value, (int, str)):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, dict):
-        return "{" + ",".join(f"{json.dumps(str(k))}:{dumps(v)}" for k, v in value.items()) + "}"
-    return "[" + ",".join(dumps(v) for v in value) + "]"
-
-
-def _nullable(fact: str) -> bool:
-    definition = FACTS.get(fact)
-    return definition is not None and definition.nullable
+def _expr(cond: Condition, params: Mapping[str, Any], negate: bool) -> Expr:
+    if cond.kind == "not":
+        return _expr(cond.children[0], params, not negate)
+    if cond.kind in ("all", "any"):
+        kind = "all" if (cond.kind == "all") != negate else "any"
+        return _join(kind, [_expr(c, params, negate) for c in cond.children])
+    if cond.param is not None:
+        return evaluate(cond, {}, params).passed != negate
+    value = resolve_value(cond.value, params)
+    when_null = test(cond.op, None, value) != negate
+    if cond.op == "exists":
+        return Test(cond.fact or "", "exists", bool(value) != negate, when_null)
+    return Test(cond.fact or "", _NEGATE[cond.op] if negate else cond.op, value, when_null)
 
 
 def _join(kind: str, parts: list[Expr]) -> Expr:
-    stop, skip = (_FALSE, _TRUE) if kind == "$and" else (_TRUE, _FALSE)
+    stop = kind != "all"  # False stops an `all`, True stops an `any`
     if stop in parts:
         return stop
-    kept = [p for p in parts if p != skip]
+    kept = [p for p in parts if p is not (not stop)]
     if not kept:
-        return skip
-    return kept[0] if len(kept) == 1 else {kind: kept}
+        return not stop
+    return kept[0] if len(kept) == 1 else Group(kind, tuple(kept))
 
 
-_NEGATE = {"eq": "ne", "ne": "eq", "lt": "ge", "ge": "lt", "le": "gt", "gt": "le", "in": "not_in",
-           "not_in": "in"}
-_DURABLE_OPS = {"lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte", "ne": "$neq"}
-
-
-def _expr(cond: Condition, params: Mapping[str, Any], negate: bool, fields: set[str]) -> Expr:
-    if cond.kind == "not":
-        return _expr(cond.children[0], params, not negate, fields)
-    if cond.kind in ("all", "any"):
-        kind = "$and" if (cond.kind == "all") != negate else "$or"
-        return _join(kind, [_expr(c, params, negate, fields) for c in cond.children])
-    if cond.param is not None:
-        passed = evaluate(cond, {}, params).passed != negate
-        return _TRUE if passed else _FALSE
-    fact = cond.fact or ""
-    value = resolve_value(cond.value, params)
-    op = cond.op
-    if op == "matches":
-        name = regex_field(value)
-        fields.add(f"{name}:{fact}:{value}")
-        return {name: not negate}
-    if op == "exists":
-        field = field_name(fact)
-        fields.add(field)
-        present = bool(value) != negate
-        return {"$ex" if present else "$nex": {field: 1}}
-    if negate:
-        op = _NEGATE[op]
-    field = field_name(fact)
-    fields.add(field)
-    nullable = _nullable(fact)
-    if op == "eq":
-        expr: Expr = {field: value}
-    elif op == "in":
-        expr = _join("$or", [{field: v} for v in value])
-    elif op == "not_in":
-        expr = _join("$and", [{"$neq": {field: v}} for v in value])
-    else:
-        expr = {_DURABLE_OPS[op]: {field: value}}
-    if nullable and op in ("ne", "not_in") or nullable and negate and op in ("lt", "le", "gt", "ge"):
-        expr = {"$or": [{"$nex": {field: 1}}, expr]}
-    return expr
-
-
-def regex_fields(rules: tuple[CompiledRule, ...]) -> list[tuple[str, str, re.Pattern[str]]]:
-    """(field, fact, compiled pattern) for every `matches` test among `rules`."""
-    seen: dict[str, tuple[str, str, re.Pattern[str]]] = {}
-    for rule in rules:
-        for entry in rule.fields:
-            if entry.startswith("m_"):
-                name, fact, pattern = entry.split(":", 2)
-                seen[name] = (name, fact, re.compile(pattern))
-    return list(seen.values())
+def leaves(expr: Expr) -> list[Test]:
+    """Every test of an expression, in order."""
+    if isinstance(expr, Test):
+        return [expr]
+    if isinstance(expr, Group):
+        return [leaf for part in expr.parts for leaf in leaves(part)]
+    return []

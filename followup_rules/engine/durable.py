@@ -1,28 +1,121 @@
 """Run compiled rulesets in durable-rules: one session per case, every firing collected.
 
-This is the only module that touches durable-rules. It uses the low-level API (no Host, no
-background threads). The C extension has no locks of its own, so each Engine serialises its
-calls with a lock: an Engine is safe to share between threads, though calls do not run in parallel.
+This is the only module that knows durable-rules and its dialect: field names, JSON, regular
+expressions computed in Python, and shards that keep each durable ruleset far from the C core's
+limits. It uses the low-level API (no Host, no background threads). The extension has no locks of
+its own, so each Engine serialises its calls: an Engine is safe to share between threads, though
+calls do not run in parallel.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import re
 import threading
 from typing import Any, Iterable, Mapping
 
 import durable_rules_engine as _durable
 
-from followup_rules.engine.compiler import (Compiled, CompiledRule, dumps, durable_rule, fact_of, regex_fields,
-    shards)
+from followup_rules.core.ruleset import digest_of
+from followup_rules.core.vocabulary import FACTS
+from followup_rules.engine.compiler import Compiled, CompiledRule, Expr, Group, Test, leaves
+
+#: Rules per durable ruleset: far below the 64-satisfied-conditions and 512-node limits.
+SHARD_RULES = 32
+SHARD_TESTS = 384
 
 _names = itertools.count()
 _SENTINEL = "sentinel"
+# Every rule carries this test: without it a rule the engine's own state object satisfies loops.
+_GUARD = {"$nex": {"$s": 1}}
+_OPS = {"lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte", "ne": "$neq"}
 
 
 class EngineError(RuntimeError):
     """durable-rules refused a ruleset or a fact that our compiler let through (a bug)."""
+
+
+def field_name(fact: str) -> str:
+    """The durable field for a fact: durable reserves `id`/`sid` and reads dots as paths."""
+    return "f_" + fact.replace(".", "__")
+
+
+def regex_field(pattern: str) -> str:
+    """The boolean field that holds whether a fact matches `pattern` (durable's own regexes differ)."""
+    return "m_" + digest_of(pattern)[7:19]
+
+
+def _nullable(fact: str) -> bool:
+    definition = FACTS.get(fact)
+    return definition is not None and definition.nullable
+
+
+def _join(kind: str, parts: list[dict[str, Any]]) -> dict[str, Any]:
+    return parts[0] if len(parts) == 1 else {kind: parts}
+
+
+def durable_expr(expr: Expr) -> dict[str, Any] | None:
+    """The durable condition for an expression (None for a constant true)."""
+    if expr is True or expr is False:
+        return None
+    if isinstance(expr, Group):
+        parts = [part for p in expr.parts if (part := durable_expr(p)) is not None]
+        return _join("$and" if expr.kind == "all" else "$or", parts)
+    assert isinstance(expr, Test)
+    if expr.op in ("matches", "not_matches"):
+        return {regex_field(expr.value): expr.op == "matches"}
+    field = field_name(expr.fact)
+    if expr.op == "exists":
+        return {"$ex" if expr.value else "$nex": {field: 1}}
+    if expr.op == "eq":
+        test: dict[str, Any] = {field: expr.value}
+    elif expr.op == "in":
+        test = _join("$or", [{field: v} for v in expr.value])
+    elif expr.op == "not_in":
+        test = _join("$and", [{"$neq": {field: v}} for v in expr.value])
+    else:
+        test = {_OPS[expr.op]: {field: expr.value}}
+    # durable fails every comparison on a missing field; a test that holds for null says so.
+    if expr.when_null and _nullable(expr.fact):
+        test = {"$or": [{"$nex": {field: 1}}, test]}
+    return test
+
+
+def durable_rule(rule: CompiledRule) -> dict[str, Any]:
+    """The durable-rules definition of one live rule; priority is unsigned 16-bit, lower first."""
+    condition = durable_expr(rule.expression)
+    tests = [_GUARD] if condition is None else [condition, _GUARD]
+    return {"all": [{"m": {"$and": tests}}], "pri": max(0, min(65535, rule.rule.priority))}
+
+
+def shards(rules: tuple[CompiledRule, ...]) -> list[tuple[CompiledRule, ...]]:
+    """Split rules into groups each small enough for one durable ruleset."""
+    groups: list[list[CompiledRule]] = [[]]
+    tests = 0
+    for rule in rules:
+        if groups[-1] and (len(groups[-1]) >= SHARD_RULES or tests + rule.tests > SHARD_TESTS):
+            groups.append([])
+            tests = 0
+        groups[-1].append(rule)
+        tests += rule.tests
+    return [tuple(g) for g in groups if g]
+
+
+def dumps(value: Any) -> str:
+    """JSON in the form durable's parser accepts: floats in fixed notation, never exponents."""
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        text = repr(value)
+        return text if "e" not in text and "E" not in text else format(value, ".9f").rstrip("0")
+    if isinstance(value, (int, str)):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{json.dumps(str(k))}:{dumps(v)}" for k, v in value.items()) + "}"
+    return "[" + ",".join(dumps(v) for v in value) + "]"
 
 
 class _Shard:
@@ -32,10 +125,13 @@ class _Shard:
         # durable's createStateNode leaves the action context uninitialised and deleteState frees
         # it: a session that never ran an action can crash on delete. This rule fires for every
         # fact, so each session runs its actions to the end, which clears the context first.
-        definition[_SENTINEL] = {"all": [{"m": {"$nex": {"$s": 1}}}], "pri": 65535}
-        fields = sorted({f for rule in rules for f in rule.fields if not f.startswith("m_")})
-        self.inputs = [(fact_of(field), field) for field in fields]
-        self.regexes = regex_fields(rules)
+        definition[_SENTINEL] = {"all": [{"m": _GUARD}], "pri": 65535}
+        tests = [t for rule in rules for t in leaves(rule.expression)]
+        facts = sorted({t.fact for t in tests if t.op not in ("matches", "not_matches")})
+        self.inputs = [(fact, field_name(fact)) for fact in facts]
+        self.regexes = sorted({(regex_field(t.value), t.fact, t.value) for t in tests
+                               if t.op in ("matches", "not_matches")})
+        self.patterns = {pattern: re.compile(pattern) for _, _, pattern in self.regexes}
         self.name = f"followup{next(_names)}"
         try:
             self.handle = _durable.create_ruleset(self.name, dumps(definition))
@@ -54,7 +150,7 @@ class _Shard:
                 exotic = exotic or type(value) is float and (abs(value) >= 1e16 or 0 < abs(value) < 1e-4)
         for name, fact, pattern in self.regexes:
             text = values.get(fact)
-            data[name] = isinstance(text, str) and pattern.search(text) is not None
+            data[name] = isinstance(text, str) and self.patterns[pattern].search(text) is not None
         return dumps(data) if exotic else json.dumps(data, ensure_ascii=False)
 
     def fire(self, sid: str, values: Mapping[str, Any]) -> set[str]:
