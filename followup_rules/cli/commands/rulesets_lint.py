@@ -19,7 +19,7 @@ def command(paths: Sequence[str], fmt: str) -> None:
 
     Contradictions between different sources are reported as info: the shipped sources disagree by design.
     """
-    from followup_rules.authoring.lint import lint_paths, text
+    from followup_rules.authoring.lint.linter import lint_paths, text
 
     findings = lint_paths(paths)
     if fmt == "json":
