@@ -217,9 +217,9 @@ def calendar_for(case: Case, plugins: bool = True) -> BusinessCalendar:
     if plugins:
         from followup_rules.plugin.manager import plugins as loaded
 
-        provided = loaded().hook.followup_calendar(case=case)
+        provided: BusinessCalendar | None = loaded().hook.followup_calendar(case=case)
         if provided is not None:
-            return provided  # type: ignore[no-any-return]
+            return provided
     return BusinessCalendar(case.country, case.subdivision)
 
 

@@ -15,7 +15,8 @@ from followup_rules.core.problems import Problem, did_you_mean
 def schema(name: str) -> dict[str, Any]:
     """The shipped schema `name` (``case``, ``ruleset`` or ``advice``)."""
     path = shipped_dir("schemas") / f"{name}.schema.json"
-    return json.loads(path.read_text(encoding="utf-8"))
+    loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return loaded
 
 
 @lru_cache(maxsize=None)

@@ -11,7 +11,8 @@ from importlib import resources
 from typing import Any, Mapping
 
 from jinja2 import DictLoader, StrictUndefined, TemplateError, TemplateSyntaxError
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from followup_rules.core.problems import Problem, UserError
 

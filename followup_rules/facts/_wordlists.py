@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from types import MappingProxyType
+from typing import Any
 
 import yaml
 
@@ -95,14 +96,14 @@ def _trie(words: Iterable[str]) -> str:
     The shared prefixes let the engine reject a position after one character instead of trying
     every word there.
     """
-    tree: dict[str, dict] = {}
+    tree: dict[str, Any] = {}
     for word in words:
         node = tree
         for ch in word:
             node = node.setdefault(ch, {})
         node[""] = {}
 
-    def emit(node: dict[str, dict]) -> str:
+    def emit(node: dict[str, Any]) -> str:
         branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
         if not branches:
             return ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from followup_rules.core.case import Case, Interviewer
 from followup_rules.facts.draft_text import DraftAnalysis, analyse
@@ -96,8 +96,10 @@ class _Deriver:
             person = self.case.person(self.case.instructed_contact)
             if person:
                 return person
-        for test in (lambda p: p.primary_contact, lambda p: p.role == "hiring_manager",
-                     lambda p: p.role == "recruiter_hr", lambda p: p.lead):
+        tests: tuple[Callable[[Interviewer], bool], ...] = (
+            lambda p: p.primary_contact, lambda p: p.role == "hiring_manager", lambda p: p.role == "recruiter_hr",
+            lambda p: p.lead)
+        for test in tests:
             found = next((p for p in everyone if test(p)), None)
             if found:
                 return found

@@ -11,6 +11,7 @@ import bisect
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from followup_rules.facts._paragraphs import count_paragraphs
 from followup_rules.facts._text_marks import (
@@ -57,7 +58,7 @@ class DraftAnalysis:
     mentions_competing_offer: bool
     findings: tuple[Flag, ...]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The analysis as plain JSON-ready data, findings as a list of dicts."""
         return {
             "paragraphs": self.paragraphs,

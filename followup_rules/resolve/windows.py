@@ -16,6 +16,7 @@ from followup_rules.core.case import Case
 from followup_rules.facts.derive import Facts
 from followup_rules.core.moments import at_local, check_aware, format_moment, local_date, start_of_day, utc
 from followup_rules.core.ruleset import Rule
+from followup_rules.engine.conditions import resolve_value
 from followup_rules.core.vocabulary import UNITS
 
 #: Local hour at which a day-based window's target falls.
@@ -283,9 +284,9 @@ def place(rule: Rule, params: Mapping[str, Any], facts: Facts, case: Case,
         instant, is_date = anchor, False
     else:
         instant, is_date = start_of_day(anchor, case.timezone), True
-    value = (lambda v: params[v.name] if hasattr(v, "name") else v)
-    placed = place_window(WindowSpec(spec.anchor, spec.unit, float(value(spec.opens)),
-                                     None if spec.target is None else float(value(spec.target)),
-                                     None if spec.closes is None else float(value(spec.closes))),
+    opens, target, closes = (resolve_value(v, params) for v in (spec.opens, spec.target, spec.closes))
+    placed = place_window(WindowSpec(spec.anchor, spec.unit, float(opens),
+                                     None if target is None else float(target),
+                                     None if closes is None else float(closes)),
                           instant, is_date, case.timezone, calendar)
     return Window(placed.opens, placed.target, placed.closes, tuple(placed.steps))

@@ -96,7 +96,7 @@ class Space:
         op = test.op
         if op == "exists":
             passing: ValueSet = (domain & (NULL_NUMBER if isinstance(domain, Numbers) else NULL_CHOICE))
-            return key, (domain & passing.invert()) if value else passing  # type: ignore[operator]
+            return key, (domain & passing.invert()) if value else passing
         if op in ("eq", "ne"):
             passing = only(value)
         elif op in ("in", "not_in"):
@@ -107,7 +107,7 @@ class Space:
             passing = Numbers.of((Span(lo, hi, op == "ge", op == "le"),))
         if op in ("ne", "not_in"):
             passing = passing.invert()
-        return key, domain & passing  # type: ignore[operator]
+        return key, domain & passing
 
     def dnf(self, ruleset: Ruleset, cond: Condition | None, negate: bool = False) -> Dnf:
         """`cond` (or its negation) as a union of boxes; no condition always holds."""
@@ -122,7 +122,7 @@ class Space:
             key, values = self.leaf(ruleset, cond)
             text = cond.describe()
             if negate:
-                values = self.domain(key) & values.invert()  # type: ignore[operator]
+                values = self.domain(key) & values.invert()
                 text = f"not ({text})"
             if values.empty():
                 return Dnf((), (f"{key}: {text} leaves no value",))

@@ -158,7 +158,7 @@ def _span_text(s: Span) -> str:
 @lru_cache(maxsize=65536)
 def meet_sets(a: ValueSet, b: ValueSet) -> ValueSet:
     """The values in both `a` and `b` (cached: lint meets the same sets again and again)."""
-    return a & b  # type: ignore[operator]
+    return a & b
 
 
 @lru_cache(maxsize=65536)
