@@ -11,9 +11,9 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from followup_rules.core.ruleset import Condition
 from followup_rules.engine.compiler import Compiled
 from followup_rules.engine.conditions import evaluate, resolve_value
-from followup_rules.core.ruleset import Condition
 
 Evaluator = Callable[[Mapping[str, Any]], set[str]]
 

@@ -33,13 +33,13 @@ import pyrules
 from cases import generate_all
 
 from followup_rules.api import advise, engine_for, moment
+from followup_rules.core.business_days import BusinessCalendar
 from followup_rules.core.case import Case, case_from_mapping
 from followup_rules.engine.compiler import Compiled, compile_ruleset
 from followup_rules.engine.conditions import evaluate
 from followup_rules.facts.derive import derive
-from followup_rules.rules.library import Library
 from followup_rules.resolve.merge import build_advice
-from followup_rules.core.calendar import BusinessCalendar
+from followup_rules.rules.library import Library
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from followup_rules.api import advise, explain
-    from followup_rules.resolve.advice import Action, Advice, Caution, Citation
     from followup_rules.core.case import Case, load_case
     from followup_rules.core.problems import Problem, UserError
     from followup_rules.core.ruleset import Ruleset
-    from followup_rules.resolve.explain import Explanation, Verdict
+    from followup_rules.resolve.advice import Action, Advice, Caution, Citation
+    from followup_rules.resolve.explanation import Explanation, Verdict
     from followup_rules.rules.load import load_ruleset
 
 __all__ = ["Action", "Advice", "Case", "Caution", "Citation", "Explanation", "Problem", "Ruleset", "UserError",
@@ -27,7 +27,7 @@ _HOMES = {
     "Case": "followup_rules.core.case", "load_case": "followup_rules.core.case",
     "Problem": "followup_rules.core.problems", "UserError": "followup_rules.core.problems",
     "Ruleset": "followup_rules.core.ruleset", "load_ruleset": "followup_rules.rules.load",
-    "Explanation": "followup_rules.resolve.explain", "Verdict": "followup_rules.resolve.explain",
+    "Explanation": "followup_rules.resolve.explanation", "Verdict": "followup_rules.resolve.explanation",
 }
 
 

@@ -11,13 +11,22 @@ from datetime import datetime
 from typing import Sequence
 
 from followup_rules.core.ruleset import Ruleset
-from followup_rules.pipeline import (CaseLike, Params, PathLike, Selection, as_case, default_library, library_with,
-                                     moment, select)
+from followup_rules.pipeline import (
+    CaseLike,
+    Params,
+    PathLike,
+    Selection,
+    as_case,
+    default_library,
+    library_with,
+    moment,
+    select,
+)
+from followup_rules.projection import Timeline
 from followup_rules.resolve.advice import Advice
-from followup_rules.resolve.explain import Explanation
+from followup_rules.resolve.explanation import Explanation
 from followup_rules.rules.library import Library
 from followup_rules.rules.profile import Profile
-from followup_rules.timeline import Timeline
 
 __all__ = ["advise", "as_case", "default_library", "explain", "library_with", "project", "selection"]
 
@@ -69,9 +78,9 @@ def project(case: CaseLike, at: datetime | str | None = None, rulesets: Rulesets
             precedence: Sequence[str] = (), library: Library | None = None, *, industry: str | None = None,
             profile: Profile | PathLike | None = None, lock: PathLike | None = None) -> Timeline:
     """The whole plan for `case` from `at` on, if nothing new arrives from the employer."""
-    from followup_rules import timeline
+    from followup_rules import projection
 
     the_case = as_case(case)
     chosen = selection(the_case, rulesets, policy, params, precedence, library, industry=industry,
                        profile=profile, lock=lock)
-    return timeline.project(the_case, moment(at, the_case), chosen, max_steps)
+    return projection.project(the_case, moment(at, the_case), chosen, max_steps)

@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from followup_rules.core.calendar import BusinessCalendar
+from followup_rules.core.business_days import BusinessCalendar
 from followup_rules.core.case import Case, case_from_mapping, load_case
 from followup_rules.core.moments import parse_moment
 from followup_rules.core.problems import UserError, did_you_mean
@@ -25,7 +25,7 @@ from followup_rules.engine.durable import Engine
 from followup_rules.facts.derive import Facts, derive
 from followup_rules.resolve.advice import Advice
 from followup_rules.resolve.evaluation import Evaluation
-from followup_rules.resolve.explain import Explanation, build_explanation
+from followup_rules.resolve.explanation import Explanation, build_explanation
 from followup_rules.resolve.merge import POLICIES, build_advice
 from followup_rules.rules.library import Library
 from followup_rules.rules.lock import LOCK_NAME, read_lock

@@ -13,9 +13,9 @@ from jsonschema import Draft202012Validator
 
 import followup_rules
 from followup_rules import api
-from followup_rules.resolve.advice import Advice
-from followup_rules.resolve.explain import Explanation
 from followup_rules.core.problems import UserError
+from followup_rules.resolve.advice import Advice
+from followup_rules.resolve.explanation import Explanation
 
 
 class _TextTimestampLoader(yaml.SafeLoader):

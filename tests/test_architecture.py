@@ -1,4 +1,4 @@
-"""The package's structure is a checked contract: its layers (import-linter) and its types (mypy)."""
+"""The package's structure is a checked contract: its layers (import-linter), its types (mypy), tidy code (ruff)."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def test_the_layers_hold() -> None:
 @pytest.mark.parametrize(("module", "planted", "contract"), [
     ("core/problems.py", "from followup_rules.cli import options", "Each stage imports only the stages below it"),
     ("engine/compiler.py", "from followup_rules.facts import derive", "Each stage imports only the stages below it"),
-    ("resolve/windows.py", "from followup_rules.resolve import explain",
+    ("resolve/windows.py", "from followup_rules.resolve import explanation",
      "No two modules of a stage import each other"),
 ])
 def test_a_wrong_import_breaks_the_contract(tmp_path: Path, module: str, planted: str, contract: str) -> None:
@@ -52,4 +52,10 @@ def test_a_wrong_import_breaks_the_contract(tmp_path: Path, module: str, planted
 def test_the_types_check() -> None:
     done = subprocess.run([_tool("mypy"), "--config-file", str(ROOT / "pyproject.toml")], cwd=ROOT,
                           capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_code_is_tidy() -> None:
+    done = subprocess.run([_tool("ruff"), "check", "followup_rules", "tests", "bench", "plugins"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stdout + done.stderr

@@ -10,9 +10,9 @@ from click.testing import CliRunner
 
 from followup_rules import advise, explain
 from followup_rules.cli.main import cli
+from followup_rules.core.problems import UserError
 from followup_rules.rules.library import Library
 from followup_rules.rules.lock import read_lock, write_lock
-from followup_rules.core.problems import UserError
 from followup_rules.rules.validate import validate_paths
 
 EXAMPLE = str(Path(__file__).resolve().parents[1] / "examples" / "just-after-interview.yaml")

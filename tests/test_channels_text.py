@@ -14,15 +14,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from followup_rules import api
-from followup_rules.drafting import compose, schedule
-from followup_rules.resolve.advice import Action, Advice, Window
-from followup_rules.core.artifact import Artifact
-from followup_rules.core.case import Case, case_from_mapping, load_case
 from followup_rules.channels import letter, linkedin, phone
-from followup_rules.rules.library import Library
-from followup_rules.plugin.manager import load_plugins
+from followup_rules.core.artifact import Artifact
+from followup_rules.core.business_days import BusinessCalendar
+from followup_rules.core.case import Case, case_from_mapping, load_case
 from followup_rules.core.problems import UserError
-from followup_rules.core.calendar import BusinessCalendar
+from followup_rules.drafting import compose, schedule
+from followup_rules.plugin.manager import load_plugins
+from followup_rules.resolve.advice import Action, Advice, Window
+from followup_rules.rules.library import Library
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = {p.stem: p for p in sorted((ROOT / "examples").glob("*.yaml"))}

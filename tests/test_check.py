@@ -11,9 +11,9 @@ import yaml
 from click.testing import CliRunner, Result
 
 from followup_rules import api
-from followup_rules.core.case import load_case
-from followup_rules.drafting.check import FINDING_KINDS, check_draft, with_draft
 from followup_rules.cli.main import cli, main
+from followup_rules.core.case import load_case
+from followup_rules.drafting.draft_check import FINDING_KINDS, check_draft, with_draft
 
 ROOT = Path(__file__).resolve().parent.parent
 CASE = ROOT / "examples" / "draft-with-problems.yaml"
@@ -199,10 +199,10 @@ def test_unknown_ruleset_is_exit_2(problem_draft: Path, capsys: pytest.CaptureFi
 
 
 def test_a_negated_test_locates_like_its_positive_form() -> None:
-    from followup_rules.drafting.check import _locate, _supporting
+    from followup_rules.core.ruleset import Condition
+    from followup_rules.drafting.draft_check import _locate, _supporting
     from followup_rules.engine.conditions import evaluate
     from followup_rules.facts.draft_text import analyse
-    from followup_rules.core.ruleset import Condition
 
     condition = Condition("all", (
         Condition("test", fact="draft.present", op="eq", value=True),

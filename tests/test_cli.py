@@ -19,8 +19,8 @@ import yaml
 from click.testing import CliRunner, Result
 from jsonschema import Draft202012Validator
 
-from followup_rules.core import vocabulary
 from followup_rules.cli.main import cli
+from followup_rules.core import vocabulary
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_RULESETS = sorted((ROOT / "rulesets" / "sources").glob("*.yaml"))

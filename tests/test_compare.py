@@ -10,8 +10,8 @@ import yaml
 from click.testing import CliRunner, Result
 
 from followup_rules import api
-from followup_rules.cli.main import cli, main
 from followup_rules.authoring.compare import compare
+from followup_rules.cli.main import cli, main
 from followup_rules.core.ruleset import Ruleset
 
 ROOT = Path(__file__).resolve().parent.parent

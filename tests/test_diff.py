@@ -11,8 +11,8 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from followup_rules.cli.main import cli, main
 from followup_rules.authoring.diff import diff_paths, markdown, text
+from followup_rules.cli.main import cli, main
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "rulesets" / "sources" / "levo-5-things.yaml"

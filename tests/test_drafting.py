@@ -16,13 +16,13 @@ import yaml
 from jinja2 import DictLoader
 
 from followup_rules import api
-from followup_rules.drafting import compose, kinds, sandbox, schedule, sentences
 from followup_rules.core import vocabulary
-from followup_rules.resolve.advice import Action, Advice
 from followup_rules.core.case import Case, case_from_mapping, load_case
-from followup_rules.facts.draft_text import analyse
 from followup_rules.core.problems import UserError
 from followup_rules.core.ruleset import Style
+from followup_rules.drafting import compose, kinds, sandbox, schedule, sentences
+from followup_rules.facts.draft_text import analyse
+from followup_rules.resolve.advice import Action, Advice
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = {p.stem: p for p in sorted((ROOT / "examples").glob("*.yaml"))}
@@ -335,7 +335,7 @@ def test_a_template_error_names_the_template_and_line() -> None:
 def _warnings_on_the_draft(case: Case, draft: compose.Composition, channel: str, when: Any, action: Action,
                            advice: Advice) -> list[str]:
     """Warnings of `don't` rules that test a draft fact and fire only once the draft is in the case,
-    from the rulesets citing the action (advise and ruleset objects, not `drafting.check`)."""
+    from the rulesets citing the action (advise and ruleset objects, not `schedule.objections`)."""
     rulesets = schedule.citing_rulesets(action, advice)
     rules = {f"{r.id}/{rule.id}": rule for r in rulesets for rule in r.rules}
     data = copy.deepcopy(dict(case.raw))

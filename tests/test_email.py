@@ -18,12 +18,12 @@ from typing import Any
 import pytest
 
 from followup_rules import api
-from followup_rules.core.artifact import Artifact
-from followup_rules.core.case import load_case
 from followup_rules.channels import email as channel
 from followup_rules.cli.main import main
-from followup_rules.delivery.journal import Journal, action_key, case_identity
+from followup_rules.core.artifact import Artifact
+from followup_rules.core.case import load_case
 from followup_rules.core.problems import UserError
+from followup_rules.delivery.journal import Journal, action_key, case_identity
 from followup_rules.delivery.settings import Secret, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent

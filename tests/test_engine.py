@@ -10,14 +10,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from followup_rules.core._yaml import Document
-from followup_rules.engine.compiler import compile_ruleset
-from followup_rules.engine.durable import dumps, shards
-from followup_rules.engine.conditions import evaluate
-from followup_rules.engine.durable import Engine
-from followup_rules.core.vocabulary import anchor_fact
 from followup_rules.core.problems import UserError
+from followup_rules.core.vocabulary import ANCHORS, FACTS, anchor_fact
+from followup_rules.engine.compiler import compile_ruleset
+from followup_rules.engine.conditions import evaluate
+from followup_rules.engine.durable import Engine, dumps, shards
 from followup_rules.rules.load import parse_ruleset
-from followup_rules.core.vocabulary import ANCHORS, FACTS
 
 NUMBERS = [-1.5, 0, 0.25, 1, 2, 3, 7, 7.0, 23.99, 24, 24.0, 48, 48.0, 48.01, 168, 5e-05, 2e16]
 TEXTS = ["", "Dear Pat, ASAP!!!", "thanks for your time", "Following up on the role", "ok 👍"]

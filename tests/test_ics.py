@@ -13,13 +13,12 @@ from pathlib import Path
 import pytest
 from icalendar import Calendar
 
-from followup_rules.api import advise
-from followup_rules.core.case import case_from_mapping, load_case
+from followup_rules.api import advise, project
 from followup_rules.channels import calendar as channel
-from followup_rules.plugin.manager import plugins
+from followup_rules.core.case import case_from_mapping, load_case
 from followup_rules.core.problems import UserError
-from followup_rules.api import project
-from followup_rules.timeline import Timeline
+from followup_rules.plugin.manager import plugins
+from followup_rules.projection import Timeline
 
 ROOT = Path(__file__).resolve().parent.parent
 CASE = ROOT / "examples" / "just-after-interview.yaml"

@@ -10,10 +10,10 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from followup_rules.core._yaml import load_text
-from followup_rules.cli.main import cli
 from followup_rules.authoring.lint.linter import CODES, lint, lint_paths
 from followup_rules.authoring.lint.value_sets import Numbers, Span
+from followup_rules.cli.main import cli
+from followup_rules.core._yaml import load_text
 from followup_rules.core.ruleset import Ruleset
 from followup_rules.rules.load import parse_ruleset
 

@@ -15,9 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 import followup_rules
-from followup_rules.plugin import manager as plugins_module
 from followup_rules.channels import email as email_channel
 from followup_rules.cli.main import cli
+from followup_rules.plugin import manager as plugins_module
 from followup_rules.plugin.hookspecs import hookimpl
 from followup_rules.plugin.manager import BUILTIN_PLUGINS
 

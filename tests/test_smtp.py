@@ -23,10 +23,10 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 
 from followup_rules import api
-from followup_rules.core.artifact import Artifact
-from followup_rules.core.case import load_case
 from followup_rules.channels import email as channel
 from followup_rules.cli.main import main
+from followup_rules.core.artifact import Artifact
+from followup_rules.core.case import load_case
 from followup_rules.delivery.journal import Journal
 from followup_rules.delivery.settings import load_settings
 

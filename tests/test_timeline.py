@@ -12,13 +12,12 @@ from typing import Any
 
 import pytest
 
-from followup_rules.plugin import manager as plugin_module
-from followup_rules.resolve.advice import Citation
-from followup_rules.api import advise
+from followup_rules.api import advise, project
 from followup_rules.core.case import Case, case_from_mapping, load_case
 from followup_rules.core.problems import UserError
-from followup_rules.api import project
-from followup_rules.timeline import Timeline
+from followup_rules.plugin import manager as plugin_module
+from followup_rules.projection import Timeline
+from followup_rules.resolve.advice import Citation
 
 ROOT = Path(__file__).resolve().parent.parent
 JUST_AFTER = ROOT / "examples" / "just-after-interview.yaml"

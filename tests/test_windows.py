@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from followup_rules.resolve import windows
-from followup_rules.core.calendar import BusinessCalendar
-from followup_rules.resolve.windows import PlacedWindow, WindowSpec, place_window
+from followup_rules.core.business_days import BusinessCalendar
 from followup_rules.core.moments import at_local, days_between, local_date, parse_moment, start_of_day
+from followup_rules.resolve import windows
+from followup_rules.resolve.windows import PlacedWindow, WindowSpec, place_window
 
 NEW_YORK = ZoneInfo("America/New_York")
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from followup_rules.engine.compiler import compile_ruleset
 from followup_rules.core.problems import UserError, did_you_mean
 from followup_rules.core.ruleset import ParamRef, Rule, Ruleset, WindowDef
+from followup_rules.engine.compiler import compile_ruleset
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from followup_rules.authoring.testing import RuleTest
 from followup_rules.core._yaml import load_file
-from followup_rules.resolve.advice import SourceResult, iso
 from followup_rules.core.problems import UserError
 from followup_rules.core.ruleset import Condition, Parameter, ParamRef, Rule, Ruleset, Then, WindowDef
+from followup_rules.resolve.advice import SourceResult, iso
 from followup_rules.rules.load import load_ruleset
-from followup_rules.authoring.testing import RuleTest
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from followup_rules.core._yaml import load_file
-from followup_rules.resolve.advice import SourceResult
 from followup_rules.core.case import Case, case_from_mapping
-from followup_rules.engine.compiler import compile_ruleset
-from followup_rules.engine.conditions import evaluate as evaluate_condition
 from followup_rules.core.problems import UserError
 from followup_rules.core.ruleset import Ruleset
+from followup_rules.engine.compiler import compile_ruleset
+from followup_rules.engine.conditions import evaluate as evaluate_condition
+from followup_rules.resolve.advice import SourceResult
 from followup_rules.rules.validate import ruleset_files
 
 

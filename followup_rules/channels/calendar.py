@@ -19,16 +19,16 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from followup_rules.plugin.hookspecs import hookimpl
 from followup_rules.core.problems import UserError
+from followup_rules.plugin.hookspecs import hookimpl
 
 if TYPE_CHECKING:
     from icalendar import Calendar, Event
 
-    from followup_rules.resolve.advice import Action, Advice, Citation
     from followup_rules.core.artifact import Artifact
     from followup_rules.core.case import Case
-    from followup_rules.timeline import Timeline
+    from followup_rules.projection import Timeline
+    from followup_rules.resolve.advice import Action, Advice, Citation
 
 CHANNEL = "calendar"
 PRODID = "-//followup-rules//followup-rules//EN"
@@ -47,7 +47,7 @@ def uid(case: Case, action: Action) -> str:
 
 def timeline_calendar(timeline: Timeline) -> Calendar:
     """The projected plan as a calendar: one event per step."""
-    from followup_rules.timeline import title
+    from followup_rules.projection import title
 
     calendar = _calendar(timeline.case)
     # Which rulesets and policy planned it, for anyone auditing the calendar later.
@@ -64,7 +64,7 @@ def timeline_calendar(timeline: Timeline) -> Calendar:
 
 def action_calendar(action: Action, case: Case, advice: Advice) -> Calendar:
     """One action of the advice as a calendar with one event, due at its target (or now, if passed)."""
-    from followup_rules.timeline import channel_of, names_of, title
+    from followup_rules.projection import channel_of, names_of, title
 
     if action.window is None:
         raise UserError(f"{action.action} has no time window, so there is nothing to put in a calendar")
@@ -167,7 +167,7 @@ def followup_render(action: Action, case: Case, advice: Advice, channel: str) ->
     if channel != CHANNEL:
         return None
     from followup_rules.core.artifact import Artifact
-    from followup_rules.timeline import names_of, title
+    from followup_rules.projection import names_of, title
 
     calendar = action_calendar(action, case, advice)
     event = calendar.walk("VEVENT")[0]

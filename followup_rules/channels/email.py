@@ -12,15 +12,15 @@ import time
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from followup_rules.core.artifact import Artifact, Receipt
-from followup_rules.plugin.hookspecs import hookimpl
 from followup_rules.core.problems import UserError
+from followup_rules.plugin.hookspecs import hookimpl
 
 if TYPE_CHECKING:
     from email.headerregistry import Address
 
-    from followup_rules.resolve.advice import Action, Advice
     from followup_rules.core.case import Case
     from followup_rules.delivery.journal import Entry
+    from followup_rules.resolve.advice import Action, Advice
 
 CHANNEL = "email"
 #: Draft kinds that are not messages to send by email.
@@ -60,8 +60,8 @@ def render(action: "Action", index: int, case: "Case", advice: "Advice", setting
     from email.policy import SMTP
     from email.utils import format_datetime
 
-    from followup_rules.drafting.compose import compose
     from followup_rules.delivery.journal import action_key, case_identity
+    from followup_rules.drafting.compose import compose
 
     label = f"action {index} ({action.action})"
     if action.channel not in (None, CHANNEL):

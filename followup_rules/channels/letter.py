@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 from followup_rules.plugin.hookspecs import hookimpl
 
 if TYPE_CHECKING:
-    from followup_rules.resolve.advice import Action, Advice
     from followup_rules.core.artifact import Artifact
     from followup_rules.core.case import Case
+    from followup_rules.resolve.advice import Action, Advice
 
 CHANNEL = "letter"
 #: The source that says never to post a thank-you note, and its words.
@@ -37,9 +37,9 @@ def render(action: "Action", index: int, case: "Case", advice: "Advice") -> "Art
 
     :raises UserError: the action is a call or a LinkedIn request, which no note can be.
     """
-    from followup_rules.drafting import compose, kinds, schedule
-    from followup_rules.core.problems import UserError
     from followup_rules.core.moments import when
+    from followup_rules.core.problems import UserError
+    from followup_rules.drafting import compose, kinds, schedule
 
     kind = kinds.kind_of(action, index)
     if kind in NOT_A_NOTE:

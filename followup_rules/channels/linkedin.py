@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 from followup_rules.plugin.hookspecs import hookimpl
 
 if TYPE_CHECKING:
-    from followup_rules.resolve.advice import Action, Advice
     from followup_rules.core.artifact import Artifact
     from followup_rules.core.case import Case
+    from followup_rules.resolve.advice import Action, Advice
 
 CHANNEL = "linkedin"
 
@@ -28,8 +28,8 @@ def followup_render(action: "Action", index: int, case: "Case", advice: "Advice"
 def render(action: "Action", index: int, case: "Case", advice: "Advice") -> "Artifact":
     """A connection request's note for `connect_linkedin` (within the limit, the interview reference
     kept); any other message action as a LinkedIn message of its own kind."""
-    from followup_rules.drafting import compose, kinds, schedule
     from followup_rules.core.moments import when
+    from followup_rules.drafting import compose, kinds, schedule
 
     kind = "linkedin_note" if action.action == "connect_linkedin" else kinds.kind_of(action, index)
     draft = compose.compose(action, index, case, advice, kind)

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 from followup_rules.plugin.hookspecs import hookimpl
 
 if TYPE_CHECKING:
-    from followup_rules.resolve.advice import Action, Advice
     from followup_rules.core.artifact import Artifact
     from followup_rules.core.case import Case
+    from followup_rules.resolve.advice import Action, Advice
 
 CHANNEL = "phone"
 #: Local hours (start inclusive, end exclusive) of business days when calls are placed (ARCHITECTURE.md).
@@ -30,8 +30,8 @@ def followup_render(action: "Action", index: int, case: "Case", advice: "Advice"
 def render(action: "Action", index: int, case: "Case", advice: "Advice") -> "Artifact":
     """The action as a call script; the call goes in the first slot of the call hours at or after the
     window's target (or the advice's moment, if later) that the rules behind the action accept."""
-    from followup_rules.drafting import compose, schedule
     from followup_rules.core.moments import when
+    from followup_rules.drafting import compose, schedule
 
     draft = compose.compose(action, index, case, advice, "call_script")
     plan = schedule.schedule(draft, CHANNEL, action, case, advice, CALL_HOURS)

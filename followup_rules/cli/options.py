@@ -47,7 +47,7 @@ _SELECTING = (
 
 
 @dataclass(frozen=True)
-class Choices:
+class Selecting:
     """What the command line says about rulesets; `select` completes it from the profile and lock."""
 
     rulesets: tuple[str, ...] = ()
@@ -67,7 +67,7 @@ class Choices:
                       search_from=Path.cwd())
 
 
-def numbered_action(case_file: str, at: str | None, choices: Choices, index: int,
+def numbered_action(case_file: str, at: str | None, choices: Selecting, index: int,
                     counted: bool = False) -> tuple[Case, Advice, Action]:
     """The case, its advice (as `followup advise` gives it) and its action number `index`; a wrong
     number says the range, or with `counted` how many actions there are."""
@@ -94,7 +94,7 @@ def selecting(command: Callable[..., Any]) -> Callable[..., Any]:
         given = {name: kwargs.pop(name) for name in names}
         for name in ("rulesets", "rules_path", "precedence"):
             given[name] = tuple(given[name])
-        return command(*args, choices=Choices(**given), **kwargs)
+        return command(*args, choices=Selecting(**given), **kwargs)
 
     for option in reversed(_SELECTING):
         run = option(run)

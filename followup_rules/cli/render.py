@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
-from followup_rules.resolve.advice import Action, Advice, Window
-from followup_rules.resolve.explain import Explanation, Verdict
 from followup_rules.core.moments import when
+from followup_rules.resolve.advice import Action, Advice, Window
+from followup_rules.resolve.explanation import Explanation, Verdict
 
 Paint = Callable[..., str]
 

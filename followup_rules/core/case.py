@@ -6,16 +6,16 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from datetime import date, datetime, tzinfo
+from pathlib import Path
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from followup_rules.core import _schema
 from followup_rules.core._cache import cached
 from followup_rules.core._yaml import Document, load_file, load_text
-from followup_rules.core.problems import Problem, UserError, did_you_mean
 from followup_rules.core.moments import parse_moment
+from followup_rules.core.problems import Problem, UserError, did_you_mean
 
 
 @dataclass(frozen=True)
@@ -235,7 +235,7 @@ class _Parser:
             return ZoneInfo("UTC")
 
     def _check_country(self, country: str, subdivision: str | None) -> None:
-        from followup_rules.core.calendar import BusinessCalendar
+        from followup_rules.core.business_days import BusinessCalendar
 
         try:
             BusinessCalendar(country, subdivision)  # checks the codes; holidays load only when needed

@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any, Iterator, Mapping
 from followup_rules.core.problems import UserError
 
 if TYPE_CHECKING:
-    from followup_rules.resolve.advice import Action
     from followup_rules.core.case import Case
+    from followup_rules.resolve.advice import Action
 
 STATES = ("pending", "handed_over", "sent", "failed", "uncertain")
 #: An attempt older than this is not running any more, whatever its process id says (ids are reused).

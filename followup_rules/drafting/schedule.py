@@ -11,7 +11,7 @@ from followup_rules.drafting.compose import Composition
 from followup_rules.drafting.kinds import CASE_KINDS, case_channel
 
 if TYPE_CHECKING:
-    from followup_rules.core.calendar import BusinessCalendar
+    from followup_rules.core.business_days import BusinessCalendar
     from followup_rules.core.case import Case
     from followup_rules.core.ruleset import Ruleset
     from followup_rules.engine.compiler import Compiled
@@ -83,7 +83,7 @@ class _Probe:
 
     def _objections(self, at: datetime) -> tuple[Objection, ...]:
         from followup_rules.core.case import Draft
-        from followup_rules.drafting.check import problems_in
+        from followup_rules.drafting.draft_check import problems_in
         from followup_rules.pipeline import facts_of
 
         if not self.compiled:

@@ -10,7 +10,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from followup_rules.facts._wordlists import (
-    APOSTROPHE_CLASS, APOSTROPHES, ENTRY_END, WORD, entry_pattern, fold,
+    APOSTROPHE_CLASS,
+    APOSTROPHES,
+    ENTRY_END,
+    WORD,
+    entry_pattern,
+    fold,
 )
 
 _TOPIC_PUNCTUATION = ".,;:!?"

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Callable, Mapping
 
+from followup_rules.core.business_days import BusinessCalendar
 from followup_rules.core.case import Case, Interviewer
-from followup_rules.facts.draft_text import DraftAnalysis, analyse
-from followup_rules.core.vocabulary import ANCHORS, FACTS, anchor_fact
-from followup_rules.core.calendar import BusinessCalendar
 from followup_rules.core.moments import days_between, local_date, start_of_day
+from followup_rules.core.vocabulary import ANCHORS, FACTS, anchor_fact
+from followup_rules.facts.draft_text import DraftAnalysis, analyse
 
 _REJECTION = "rejection"
 _CALL_CHANNELS = frozenset({"phone_call", "voicemail"})

@@ -15,11 +15,20 @@ from typing import Any
 
 from followup_rules.facts._paragraphs import count_paragraphs
 from followup_rules.facts._text_marks import (
-    emoji_hits, emoticon_hits, exclamation_runs, outside_urls, placeholder_hits,
+    emoji_hits,
+    emoticon_hits,
+    exclamation_runs,
+    outside_urls,
+    placeholder_hits,
 )
 from followup_rules.facts._topics import mentions_any
 from followup_rules.facts._wordlists import (
-    WORD, WORDLIST_KINDS, fold, load_wordlists, word_list_hits, wordlist_index,
+    WORD,
+    WORDLIST_KINDS,
+    fold,
+    load_wordlists,
+    word_list_hits,
+    wordlist_index,
 )
 
 __all__ = ["WORDLIST_KINDS", "DraftAnalysis", "Flag", "analyse", "load_wordlists"]

@@ -13,10 +13,10 @@ import pluggy
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from followup_rules.resolve.advice import Action, Advice
     from followup_rules.core.artifact import Artifact, Receipt
+    from followup_rules.core.business_days import BusinessCalendar
     from followup_rules.core.case import Case
-    from followup_rules.core.calendar import BusinessCalendar
+    from followup_rules.resolve.advice import Action, Advice
 
 PROJECT = "followup_rules"
 hookspec = pluggy.HookspecMarker(PROJECT)

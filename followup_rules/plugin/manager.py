@@ -14,9 +14,9 @@ from followup_rules.plugin import hookspecs
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from followup_rules.resolve.advice import Advice
     from followup_rules.core.case import Case
     from followup_rules.facts.derive import Facts
+    from followup_rules.resolve.advice import Advice
 
 #: The built-in plugins, registered exactly like installed ones (as pytest lists its default plugins).
 BUILTIN_PLUGINS: tuple[str, ...] = tuple(f"followup_rules.channels.{name}"
@@ -151,8 +151,7 @@ def enrich(facts: "Facts", case: "Case", at: "datetime") -> "Facts":
     """Facts with every plugin's valid adjustments applied in registration order."""
     from dataclasses import replace
 
-    from followup_rules.core.vocabulary import value_fits
-    from followup_rules.core.vocabulary import FACTS
+    from followup_rules.core.vocabulary import FACTS, value_fits
 
     updates = _each("followup_enrich_facts", case=case, at=at, facts=dict(facts.values))
     if not any(result for _, result in updates):

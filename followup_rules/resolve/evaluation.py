@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from followup_rules.core.calendar import BusinessCalendar
+from followup_rules.core.business_days import BusinessCalendar
 from followup_rules.core.case import Case
 from followup_rules.engine.compiler import Compiled
 from followup_rules.facts.derive import Facts

@@ -5,17 +5,27 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any, Sequence
 
-from followup_rules.resolve.advice import (Action, Advice, Citation, Dissent, Expectation, Override, RulesetRef,
-    SourceResult, Caution, Window)
+from followup_rules.core.business_days import BusinessCalendar
 from followup_rules.core.case import Case
-from followup_rules.engine.compiler import Compiled
-from followup_rules.facts.derive import Facts
+from followup_rules.core.moments import start_of_day
 from followup_rules.core.ruleset import Rule, Ruleset
 from followup_rules.core.vocabulary import STATUS_ACTIONS
-from followup_rules.core.calendar import BusinessCalendar
+from followup_rules.engine.compiler import Compiled
+from followup_rules.facts.derive import Facts
+from followup_rules.resolve.advice import (
+    Action,
+    Advice,
+    Caution,
+    Citation,
+    Dissent,
+    Expectation,
+    Override,
+    RulesetRef,
+    SourceResult,
+    Window,
+)
 from followup_rules.resolve.evaluation import Evaluation
 from followup_rules.resolve.windows import place
-from followup_rules.core.moments import start_of_day
 
 POLICIES = ("agreement", "strictest", "precedence")
 _SEVERITY = {"info": 0, "warning": 1, "error": 2}

@@ -4,20 +4,21 @@ Arithmetic on elapsed time is done in UTC (see `moments`); day offsets count loc
 """
 
 from __future__ import annotations
+
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from typing import Any, Mapping
 
-from followup_rules.resolve.advice import Window
-from followup_rules.core.calendar import BusinessCalendar
+from followup_rules.core.business_days import BusinessCalendar
 from followup_rules.core.case import Case
-from followup_rules.facts.derive import Facts
 from followup_rules.core.moments import at_local, check_aware, format_moment, local_date, start_of_day, utc
 from followup_rules.core.ruleset import Rule
-from followup_rules.engine.conditions import resolve_value
 from followup_rules.core.vocabulary import UNITS
+from followup_rules.engine.conditions import resolve_value
+from followup_rules.facts.derive import Facts
+from followup_rules.resolve.advice import Window
 
 #: Local hour at which a day-based window's target falls.
 TARGET_HOUR = 10

@@ -12,10 +12,10 @@ from typing import Iterable, Sequence
 
 from followup_rules.core._cache import cache_dir
 from followup_rules.core._resources import shipped_dir
-from followup_rules.rules._semver import matches, parse_spec
 from followup_rules.core._yaml import Document
 from followup_rules.core.problems import Problem, UserError, did_you_mean
 from followup_rules.core.ruleset import Ruleset, digest_of
+from followup_rules.rules._semver import matches, parse_spec
 from followup_rules.rules.load import build, load_ruleset
 
 _CACHE_VERSION = "1"
@@ -55,7 +55,7 @@ def _load(name: str, key: str, blob: bytes) -> Ruleset:
 
 
 @dataclass(frozen=True)
-class Entry:
+class Listing:
     """A ruleset found on the search path, and which group it belongs to."""
 
     ruleset: Ruleset
@@ -68,19 +68,19 @@ class Library:
 
     def __init__(self, paths: Sequence[str | os.PathLike[str]] = (), shipped: bool = True,
                  extra: Iterable[Ruleset] = ()) -> None:
-        self.entries: list[Entry] = []
+        self.entries: list[Listing] = []
         self._resolved: dict[tuple[int, str], Ruleset] = {}
         self._got: dict[str, Ruleset] = {}
         if shipped:
             root = shipped_dir("rulesets")
             for group in ("sources", "industries"):
                 for file in sorted((root / group).glob("*.yaml")):
-                    self.entries.append(Entry(load_cached(file), group, "shipped"))
+                    self.entries.append(Listing(load_cached(file), group, "shipped"))
         env = os.environ.get("FOLLOWUP_RULES_PATH", "")
         for folder in [*paths, *[p for p in env.split(os.pathsep) if p]]:
             self._add_path(Path(folder))
         for ruleset in extra:
-            self.entries.append(Entry(ruleset, "extra", "plugin"))
+            self.entries.append(Listing(ruleset, "extra", "plugin"))
 
     def _add_path(self, path: Path) -> None:
         if path.is_file():
@@ -91,7 +91,7 @@ class Library:
         else:
             raise UserError([Problem(str(path), 1, 1, "FR001", "no such ruleset file or folder")])
         for file in files:
-            self.entries.append(Entry(load_cached(file), "extra", str(path)))
+            self.entries.append(Listing(load_cached(file), "extra", str(path)))
 
     def ids(self) -> list[str]:
         return sorted({e.ruleset.id for e in self.entries})

@@ -6,11 +6,10 @@ import os
 from typing import Any, Mapping
 
 from followup_rules.core import _schema
-from followup_rules.rules.semantics import check_ruleset
 from followup_rules.core._yaml import Document, load_file
 from followup_rules.core.problems import Problem, UserError
-from followup_rules.core.ruleset import (Condition, Parameter, ParamRef, Rule, Ruleset, Style, Then, WindowDef,
-    digest_of)
+from followup_rules.core.ruleset import Condition, Parameter, ParamRef, Rule, Ruleset, Style, Then, WindowDef, digest_of
+from followup_rules.rules.semantics import check_ruleset
 
 
 def load_ruleset(path: str | os.PathLike[str]) -> Ruleset:

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Sequence
 
 from followup_rules.core._yaml import load_file
-from followup_rules.rules.library import Library
 from followup_rules.core.problems import UserError
 from followup_rules.core.ruleset import Ruleset
+from followup_rules.rules.library import Library
 
 LOCK_NAME = "followup.lock"
 

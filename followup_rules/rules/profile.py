@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 from followup_rules.core import _schema
-from followup_rules.core.vocabulary import value_fits
 from followup_rules.core._yaml import load_file
 from followup_rules.core.problems import Problem, UserError, did_you_mean
 from followup_rules.core.ruleset import Ruleset
+from followup_rules.core.vocabulary import value_fits
 
 PROFILE_NAME = "followup.yaml"
 

@@ -7,8 +7,20 @@ from typing import Any, Iterable, Mapping
 
 from followup_rules.core._yaml import Document
 from followup_rules.core.problems import Problem, did_you_mean
-from followup_rules.core.vocabulary import (ACTIONS, ANCHORS, CHANNELS, EXPECTATION_CODES, FACTS, INCLUDE_CODES,
-    OPS, RECIPIENTS, STYLE_CODES, UNITS, WARNINGS, value_fits)
+from followup_rules.core.vocabulary import (
+    ACTIONS,
+    ANCHORS,
+    CHANNELS,
+    EXPECTATION_CODES,
+    FACTS,
+    INCLUDE_CODES,
+    OPS,
+    RECIPIENTS,
+    STYLE_CODES,
+    UNITS,
+    WARNINGS,
+    value_fits,
+)
 
 #: Leaf tests one rule may hold once `in` lists are expanded: keeps every durable node small.
 MAX_TESTS_PER_RULE = 24

@@ -9,7 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from followup_rules.authoring.lint.value_sets import (
-    FALSE, INF, NULL_CHOICE, NULL_NUMBER, TRUE, ValueSet, at_least, everything, number_text, only)
+    FALSE,
+    INF,
+    NULL_CHOICE,
+    NULL_NUMBER,
+    TRUE,
+    ValueSet,
+    at_least,
+    everything,
+    number_text,
+    only,
+)
 
 #: Anchors every case has.
 ALWAYS_ANCHORS = frozenset({"interview_start", "interview_end", "at"})

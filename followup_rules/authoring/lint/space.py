@@ -13,10 +13,28 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from followup_rules.authoring.lint._fact_model import (
-    ALWAYS_ANCHORS, BOUNDS, INT_RANGES, NOMINAL_BOUNDS, Link, Relation, links)
+    ALWAYS_ANCHORS,
+    BOUNDS,
+    INT_RANGES,
+    NOMINAL_BOUNDS,
+    Link,
+    Relation,
+    links,
+)
 from followup_rules.authoring.lint.value_sets import (
-    INF, NULL_CHOICE, NULL_NUMBER, TRUE, Choices, Numbers, Span, ValueSet, everything, meet_sets, only,
-    subset)
+    INF,
+    NULL_CHOICE,
+    NULL_NUMBER,
+    TRUE,
+    Choices,
+    Numbers,
+    Span,
+    ValueSet,
+    everything,
+    meet_sets,
+    only,
+    subset,
+)
 from followup_rules.core.ruleset import Condition, ParamRef, Ruleset
 from followup_rules.core.vocabulary import FACTS
 

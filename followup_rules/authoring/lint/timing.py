@@ -10,7 +10,16 @@ from __future__ import annotations
 from followup_rules.authoring.lint._fact_model import Relation
 from followup_rules.authoring.lint.space import Box, Dnf
 from followup_rules.authoring.lint.value_sets import (
-    INF, TRUE, Choices, Numbers, Span, ValueSet, at_least, number_text, only)
+    INF,
+    TRUE,
+    Choices,
+    Numbers,
+    Span,
+    ValueSet,
+    at_least,
+    number_text,
+    only,
+)
 from followup_rules.core.ruleset import ParamRef, Ruleset, Then, WindowDef
 from followup_rules.core.vocabulary import FACTS
 

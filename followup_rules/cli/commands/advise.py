@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from followup_rules.cli.options import AT, CASE, FORMAT_MD, Choices, echo_json, paint, selecting
+from followup_rules.cli.options import AT, CASE, FORMAT_MD, Selecting, echo_json, paint, selecting
 
 
 @click.command("advise")
@@ -15,7 +15,7 @@ from followup_rules.cli.options import AT, CASE, FORMAT_MD, Choices, echo_json, 
 @selecting
 @click.option("--strict", is_flag=True, help="Exit 1 when the advice holds an error-level warning.")
 @FORMAT_MD
-def command(case_file: str, at: str | None, choices: Choices, strict: bool, fmt: str) -> None:
+def command(case_file: str, at: str | None, choices: Selecting, strict: bool, fmt: str) -> None:
     """What to do now and next for CASE, each item citing its rules."""
     from followup_rules import pipeline
     from followup_rules.cli import render

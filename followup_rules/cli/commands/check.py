@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from followup_rules.cli.options import AT, FORMAT, Choices, echo_json, selecting
+from followup_rules.cli.options import AT, FORMAT, Selecting, echo_json, selecting
 
 
 @click.command("check")
@@ -23,10 +23,10 @@ from followup_rules.cli.options import AT, FORMAT, Choices, echo_json, selecting
 @selecting
 @FORMAT
 def command(draft_file: str, case_file: str, channel: str | None, kind: str | None, at: str | None,
-            choices: Choices, fmt: str) -> None:
+            choices: Selecting, fmt: str) -> None:
     """Check the text in DRAFT as CASE's draft; exit 1 when a don't rule fires on it."""
     from followup_rules.core.case import load_case
-    from followup_rules.drafting.check import check_draft, read_draft
+    from followup_rules.drafting.draft_check import check_draft, read_draft
 
     body = read_draft(draft_file)
     case = load_case(case_file)

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Sequence
 
 import click
 
-from followup_rules.cli.options import ACTION, AT, CASE, FORMAT, SETTINGS, Choices, numbered_action, selecting
+from followup_rules.cli.options import ACTION, AT, CASE, FORMAT, SETTINGS, Selecting, numbered_action, selecting
 
 if TYPE_CHECKING:
-    from followup_rules.resolve.advice import Action, Advice
     from followup_rules.core.artifact import Artifact
     from followup_rules.core.case import Case
+    from followup_rules.resolve.advice import Action, Advice
 
 
 @click.command("draft")
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 @click.option("--out", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Also write the draft to FILE (an .eml for email); several messages go to FILE-<id>.")
 def command(case_file: str, index: int, channel: str | None, kind: str | None, person: str | None, at: str | None,
-            choices: Choices, settings_file: str | None, fmt: str, out: str | None) -> None:
+            choices: Selecting, settings_file: str | None, fmt: str, out: str | None) -> None:
     """Draft action N of the advice for CASE: subject, recipients and text, from the case's data.
 
     An action for several people becomes one message per person when the sources ask for that
@@ -92,8 +92,8 @@ def _messages(action: "Action", index: int, case: "Case", advice: "Advice",
     """The messages of the action, or only the one to `person`."""
     from dataclasses import replace
 
-    from followup_rules.drafting import compose
     from followup_rules.core.problems import UserError
+    from followup_rules.drafting import compose
 
     if person is None:
         return compose.messages(action, case, advice)

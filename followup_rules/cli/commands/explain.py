@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from followup_rules.cli.options import AT, CASE, FORMAT_MD, Choices, echo_json, paint, selecting
+from followup_rules.cli.options import AT, CASE, FORMAT_MD, Selecting, echo_json, paint, selecting
 
 
 @click.command("explain")
@@ -14,7 +14,7 @@ from followup_rules.cli.options import AT, CASE, FORMAT_MD, Choices, echo_json, 
 @click.option("--rule", "rule", metavar="ID", help="Only this rule (`id` or `ruleset/id`).")
 @click.option("--why-not", "why_not", is_flag=True, help="Only rules that did not fire, with what would flip them.")
 @FORMAT_MD
-def command(case_file: str, at: str | None, choices: Choices, rule: str | None, why_not: bool, fmt: str) -> None:
+def command(case_file: str, at: str | None, choices: Selecting, rule: str | None, why_not: bool, fmt: str) -> None:
     """Why each rule fired or not for CASE."""
     from followup_rules import pipeline
     from followup_rules.cli import render

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from followup_rules.cli.options import CASE, Choices, selecting
+from followup_rules.cli.options import CASE, Selecting, selecting
 
 _CALENDAR_START = b"BEGIN:VCALENDAR"
 
@@ -21,12 +21,12 @@ _CALENDAR_START = b"BEGIN:VCALENDAR"
 @click.option("--at", default=None, metavar="ISO8601",
               help="Project from this moment (default: now); without an offset, read in the candidate's timezone.")
 @selecting
-def command(case_file: str, ics: str, at: str | None, choices: Choices) -> None:
+def command(case_file: str, ics: str, at: str | None, choices: Selecting) -> None:
     """Write the projected plan for CASE as calendar events with reminders and the rules behind them."""
     from followup_rules.channels.calendar import timeline_calendar
     from followup_rules.core.case import load_case
     from followup_rules.pipeline import moment
-    from followup_rules.timeline import project
+    from followup_rules.projection import project
 
     target = None if ics == "-" else Path(ics)
     if target is not None:

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from followup_rules.cli.options import CASE, FORMAT, Choices, echo_json, paint, selecting
+from followup_rules.cli.options import CASE, FORMAT, Selecting, echo_json, paint, selecting
 
 if TYPE_CHECKING:
+    from followup_rules.projection import Timeline
     from followup_rules.resolve.advice import Window
-    from followup_rules.timeline import Timeline
 
 _ENDED = {
     "stop": "The rules say stop following up here.",
@@ -28,11 +28,11 @@ _ENDED = {
 @click.option("--max-steps", "max_steps", type=click.IntRange(0, 100), default=12, show_default=True,
               help="Project at most this many steps.")
 @FORMAT
-def command(case_file: str, at: str | None, choices: Choices, max_steps: int, fmt: str) -> None:
+def command(case_file: str, at: str | None, choices: Selecting, max_steps: int, fmt: str) -> None:
     """The whole plan for CASE if nothing new arrives: each step, its date and the rules behind it."""
     from followup_rules.core.case import load_case
     from followup_rules.pipeline import moment
-    from followup_rules.timeline import project
+    from followup_rules.projection import project
 
     case = load_case(case_file)
     timeline = project(case, moment(at, case), choices.select(case), max_steps)

@@ -22,12 +22,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from followup_rules.resolve.advice import Action, Advice, Citation, Window, iso
-from followup_rules.pipeline import Selection, evaluate
 from followup_rules.core.case import Case, case_from_mapping
 from followup_rules.core.problems import UserError
-from followup_rules.resolve.merge import build_advice
 from followup_rules.core.vocabulary import STATUS_ACTIONS
+from followup_rules.pipeline import Selection, evaluate
+from followup_rules.resolve.advice import Action, Advice, Citation, Window, iso
+from followup_rules.resolve.merge import build_advice
 
 #: Actions that are steps of the plan, and the kind of outgoing message that records one as done.
 STEP_MESSAGES: Mapping[str, str] = {

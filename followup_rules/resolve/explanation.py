@@ -6,8 +6,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from followup_rules.resolve.advice import RulesetRef, Window, iso
 from followup_rules.engine.conditions import Outcome, evaluate, flip_hint
+from followup_rules.resolve.advice import RulesetRef, Window, iso
 from followup_rules.resolve.evaluation import Evaluation
 from followup_rules.resolve.merge import cancelled_by_reply
 from followup_rules.resolve.windows import place
