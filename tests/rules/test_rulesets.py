@@ -9,7 +9,7 @@ import pytest
 from followup_rules.authoring.testing import collect_paths, run_tests
 from followup_rules.rules.validate import validate_paths
 
-SOURCES = Path(__file__).resolve().parents[2] / "shared" / "sources"
+SOURCES = Path(__file__).resolve().parents[3] / "shared" / "sources"
 TESTS = collect_paths()
 
 
@@ -33,7 +33,7 @@ def test_an_altered_quote_is_rejected_with_the_rule_and_the_closest_passage(tmp_
 
     from followup_rules.cli.main import cli
 
-    shipped = Path(__file__).resolve().parents[1] / "rulesets" / "sources" / "levo-5-things.yaml"
+    shipped = Path(__file__).resolve().parents[2] / "rulesets" / "sources" / "levo-5-things.yaml"
     original = "Thank every person who interviewed you."
     text = shipped.read_text(encoding="utf-8")
     assert original in text

@@ -15,7 +15,7 @@ from followup_rules.rules.library import Library
 from followup_rules.rules.lock import read_lock, write_lock
 from followup_rules.rules.validate import validate_paths
 
-EXAMPLE = str(Path(__file__).resolve().parents[1] / "examples" / "just-after-interview.yaml")
+EXAMPLE = str(Path(__file__).resolve().parents[2] / "examples" / "just-after-interview.yaml")
 AT = "2025-03-06T16:00:00-05:00"
 
 TEN_MISTAKES = """\

@@ -24,7 +24,7 @@ from followup_rules.plugin.manager import load_plugins
 from followup_rules.resolve.advice import Action, Advice, Window
 from followup_rules.rules.library import Library
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = {p.stem: p for p in sorted((ROOT / "examples").glob("*.yaml"))}
 NEW_YORK = ZoneInfo("America/New_York")
 

@@ -10,7 +10,7 @@ import pytest
 from followup_rules import advise
 from followup_rules.core.case import load_case
 
-EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.yaml"))
+EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.yaml"))
 SOURCES = {"remotejobscape-dos-donts", "levo-5-things", "how-often", "comprehensive-guide", "pro-tips"}
 
 

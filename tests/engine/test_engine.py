@@ -159,7 +159,7 @@ def test_many_multi_shard_engines_in_one_process_do_not_crash() -> None:
 
     script = (
         "from followup_rules.engine.durable import Engine\n"
-        "from tests.test_engine import random_ruleset, fact_values\n"
+        "from tests.engine.test_engine import random_ruleset, fact_values\n"
         "from followup_rules.engine.compiler import compile_ruleset\n"
         "from followup_rules.core.vocabulary import FACTS\n"
         "compiled = compile_ruleset(random_ruleset(70, seed=2))\n"

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from followup_rules.authoring.diff import diff_paths, markdown, text
 from followup_rules.cli.main import cli, main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "rulesets" / "sources" / "levo-5-things.yaml"
 
 NEW_RULE = {

@@ -15,7 +15,7 @@ from followup_rules.cli.main import cli, main
 from followup_rules.core.case import load_case
 from followup_rules.drafting.draft_check import FINDING_KINDS, check_draft, with_draft
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CASE = ROOT / "examples" / "draft-with-problems.yaml"
 AT = re.search(r"^# at: (\S+)$", CASE.read_text(encoding="utf-8"), re.MULTILINE).group(1)  # type: ignore[union-attr]
 PROBLEM_BODY = yaml.safe_load(CASE.read_text(encoding="utf-8"))["draft"]["body"]

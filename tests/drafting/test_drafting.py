@@ -24,7 +24,7 @@ from followup_rules.drafting import compose, kinds, sandbox, schedule, sentences
 from followup_rules.facts.draft_text import analyse
 from followup_rules.resolve.advice import Action, Advice
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = {p.stem: p for p in sorted((ROOT / "examples").glob("*.yaml"))}
 
 

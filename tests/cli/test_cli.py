@@ -22,7 +22,7 @@ from jsonschema import Draft202012Validator
 from followup_rules.cli.main import cli
 from followup_rules.core import vocabulary
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SHIPPED_RULESETS = sorted((ROOT / "rulesets" / "sources").glob("*.yaml"))
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 

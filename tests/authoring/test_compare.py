@@ -14,7 +14,7 @@ from followup_rules.authoring.compare import compare
 from followup_rules.cli.main import cli, main
 from followup_rules.core.ruleset import Ruleset
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SOURCES = sorted((ROOT / "rulesets" / "sources").glob("*.yaml"))
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT.parent / "shared" / "design" / "catalogue.md"
 SECTIONS = {"1.1": ("remotejobscape-dos-donts", "industry overlays"), "1.2": ("levo-5-things",),
             "1.3": ("how-often",), "1.4": ("comprehensive-guide",), "1.5": ("pro-tips",)}

@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator
 
 from followup_rules.core import vocabulary
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ("case", "ruleset", "advice")
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 #: Keywords whose subschemas only add constraints to an object described elsewhere.

@@ -20,7 +20,7 @@ from followup_rules.core.problems import UserError
 from followup_rules.plugin.manager import plugins
 from followup_rules.projection import Timeline
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CASE = ROOT / "examples" / "just-after-interview.yaml"
 AT = "2025-03-06T16:00:00-05:00"
 

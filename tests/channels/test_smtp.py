@@ -30,7 +30,7 @@ from followup_rules.core.case import load_case
 from followup_rules.delivery.journal import Journal
 from followup_rules.delivery.settings import load_settings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "just-after-interview.yaml"
 AT = "2025-03-06T16:00:00-05:00"
 SENDER = "zoe.bronte@example.org"

@@ -26,7 +26,7 @@ from followup_rules.core.problems import UserError
 from followup_rules.delivery.journal import Journal, action_key, case_identity
 from followup_rules.delivery.settings import Secret, load_settings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "just-after-interview.yaml"
 AT = "2025-03-06T16:00:00-05:00"
 

@@ -21,7 +21,7 @@ from followup_rules.plugin import manager as plugins_module
 from followup_rules.plugin.hookspecs import hookimpl
 from followup_rules.plugin.manager import BUILTIN_PLUGINS
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CASE = str(ROOT / "examples" / "just-after-interview.yaml")
 AT = "2025-03-06T16:00:00-05:00"
 BUILT_IN = ["calendar", "email", "letter", "linkedin", "phone"]

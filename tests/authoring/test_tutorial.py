@@ -32,7 +32,7 @@ import pytest
 
 from followup_rules.rules.load import load_ruleset
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "authoring.md"
 PIP_SECONDS = 120  # the build fetches its backend from the package index: a few seconds, minutes at worst
 
