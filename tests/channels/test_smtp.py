@@ -27,6 +27,7 @@ from followup_rules.channels import email as channel
 from followup_rules.cli.main import main
 from followup_rules.core.artifact import Artifact
 from followup_rules.core.case import load_case
+from followup_rules.delivery import smtp
 from followup_rules.delivery.journal import Journal
 from followup_rules.delivery.settings import load_settings
 
@@ -392,7 +393,7 @@ def test_an_interrupted_send_is_recorded_and_can_be_sent_later(server: StartServ
     box = server()
     settings = settings_file(tmp_path, journal, box.port)
     with monkeypatch.context() as patch:
-        patch.setattr(channel, "_transfer", interrupted)
+        patch.setattr(smtp, "_transfer", interrupted)
         code, out, err = send(capsys, case, settings)
     assert code == 130 and "aborted" in err
     assert states(journal, case) == ["pending", "failed"]
