@@ -1,2 +1,2 @@
-"""Built-in channel plugins: every module here is registered with the plugin manager at start-up,
-exactly as an installed plugin would be."""
+"""Built-in channel plugins, registered by name (`plugin.manager.BUILTIN_PLUGINS`) exactly as an
+installed plugin would be."""
