@@ -125,7 +125,7 @@ class Children:
         """Median phase seconds of `runs` processes loading and compiling every shipped ruleset."""
         phases: dict[str, list[float]] = {}
         for _ in range(runs):
-            wall, cpu, out = self.run([sys.executable, str(BENCH / "coldstart.py")], cache)
+            wall, cpu, out = self.run([sys.executable, str(BENCH / "phases.py")], cache)
             for name, value in {**json.loads(out), "process_wall": wall, "process_cpu": cpu}.items():
                 phases.setdefault(name, []).append(value)
         return {name: statistics.median(values) for name, values in phases.items()}
@@ -212,7 +212,7 @@ def measure(sizes: Sizes, seed: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="followup-bench-") as scratch:
         children = Children(Path(scratch))
         # Fill the ruleset cache and the bytecode cache of every module either child imports.
-        children.run([sys.executable, str(BENCH / "coldstart.py")], children.cache)
+        children.run([sys.executable, str(BENCH / "phases.py")], children.cache)
         children.run(CLI, children.cache)
         results["compile"] = {"cache_off": children.compile_times(sizes.process_runs, "off"),
                               "cache_warm": children.compile_times(sizes.process_runs, children.cache)}
