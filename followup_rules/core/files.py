@@ -26,6 +26,7 @@ def write_atomically(path: str | os.PathLike[str], data: bytes, mode: int | None
     if not folder.is_dir():
         raise UserError([Problem(str(target), 1, 1, "FR081", f"cannot write {target}: no folder {folder}",
                                  "create the folder first, or choose another path")])
+    keep: int | None
     try:
         keep = stat.S_IMODE(target.stat().st_mode)
     except OSError:
