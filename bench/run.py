@@ -38,7 +38,7 @@ from followup_rules.core.case import Case, case_from_mapping
 from followup_rules.engine.compiler import Compiled, compile_ruleset
 from followup_rules.engine.conditions import evaluate
 from followup_rules.facts.derive import derive
-from followup_rules.resolve.merge import build_advice
+from followup_rules.resolve.resolver import build_advice
 from followup_rules.rules.library import Library
 
 BENCH = Path(__file__).resolve().parent

@@ -26,7 +26,8 @@ from followup_rules.facts.derive import Facts, derive
 from followup_rules.resolve.advice import Advice
 from followup_rules.resolve.evaluation import Evaluation
 from followup_rules.resolve.explanation import Explanation, build_explanation
-from followup_rules.resolve.merge import POLICIES, build_advice
+from followup_rules.resolve.policy import POLICIES
+from followup_rules.resolve.resolver import build_advice, next_situation, with_next
 from followup_rules.rules.library import Library
 from followup_rules.rules.lock import LOCK_NAME, read_lock
 from followup_rules.rules.profile import PROFILE_NAME, Profile, check_params, load_profile
@@ -242,9 +243,11 @@ def evaluate(case: Case, at: datetime, compiled: tuple[Compiled, ...], plugins: 
     return Evaluation(case, at, compiled, facts, frozenset(fired), calendar)
 
 
-def advise(case: Case, at: datetime, selection: Selection, observe: bool = True) -> Advice:
-    """The advice for `case` at `at`; observing plugins see it unless `observe` is false."""
-    advice = build_advice(evaluate(case, at, selection.compiled), selection.policy, selection.order)
+def advise(case: Case, at: datetime, selection: Selection, observe: bool = True, ahead: bool = True) -> Advice:
+    """The advice for `case` at `at`; with `ahead`, also what comes next once the advised steps are
+    done (one more evaluation, of the projected case). Observing plugins see it unless `observe` is
+    false."""
+    advice = _advice(evaluate(case, at, selection.compiled), selection, ahead)
     if observe:
         from followup_rules.plugin.manager import observe as notify
 
@@ -253,5 +256,16 @@ def advise(case: Case, at: datetime, selection: Selection, observe: bool = True)
 
 
 def explain(case: Case, at: datetime, selection: Selection) -> Explanation:
-    """Every rule's verdict for `case` at `at`."""
-    return build_explanation(evaluate(case, at, selection.compiled), selection.policy)
+    """Every rule's verdict for `case` at `at`, and how each advised action was merged."""
+    evaluation = evaluate(case, at, selection.compiled)
+    return build_explanation(evaluation, _advice(evaluation, selection, ahead=True))
+
+
+def _advice(evaluation: Evaluation, selection: Selection, ahead: bool) -> Advice:
+    advice = build_advice(evaluation, selection.policy, selection.order)
+    projection = next_situation(evaluation, advice) if ahead else None
+    if projection is None:
+        return advice
+    later, moment, precondition = projection
+    following = build_advice(evaluate(later, moment, selection.compiled), selection.policy, selection.order)
+    return with_next(advice, following, precondition)

@@ -16,30 +16,19 @@ ahead despite a stop records the outweighed citations in ``Step.despite``.
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from followup_rules.core.case import Case, case_from_mapping
+from followup_rules.core.case import Case
 from followup_rules.core.problems import UserError
 from followup_rules.core.vocabulary import STATUS_ACTIONS
 from followup_rules.pipeline import Selection, evaluate
 from followup_rules.resolve.advice import Action, Advice, Citation, Window, iso
-from followup_rules.resolve.merge import build_advice
-
-#: Actions that are steps of the plan, and the kind of outgoing message that records one as done.
-STEP_MESSAGES: Mapping[str, str] = {
-    "send_thank_you": "thank_you",
-    "send_follow_up": "follow_up",
-    "place_call": "follow_up",
-    "send_materials": "materials",
-    "share_resource": "resource",
-    "respond_to_rejection": "rejection_response",
-    "request_feedback": "feedback_request",
-    "notify_competing_offer": "competing_offer_notice",
-}
+from followup_rules.resolve.resolver import build_advice
+from followup_rules.resolve.steps import channel_of, done, is_step
+from followup_rules.resolve.wording import names_of, title
 
 #: Advice listed after the last step when the rules give it.
 CLOSING_ACTIONS: tuple[str, ...] = ("stop_following_up", "continue_job_search")
@@ -115,41 +104,6 @@ class Timeline:
                 "closing": [a.to_dict() for a in self.closing], "end": iso(self.end), "ended": self.ended}
 
 
-_PHRASES: Mapping[str, str] = {
-    "send_thank_you": "Send thank-you to {who}",
-    "place_call": "Call {who}",
-    "send_materials": "Send materials to {who}",
-    "share_resource": "Share a resource with {who}",
-    "respond_to_rejection": "Reply to {who} about the rejection",
-    "request_feedback": "Ask {who} for feedback",
-    "notify_competing_offer": "Tell {who} about the competing offer",
-}
-
-
-def title(action: Action, names: Sequence[str], final: bool = False) -> str:
-    """A short imperative line for an action: ``Send follow-up #1 to Pat Lee``, ``Call Pat Lee``."""
-    if not names:
-        who = "the employer"
-    elif len(names) == 1:
-        who = names[0]
-    else:
-        who = ", ".join(names[:-1]) + " and " + names[-1]
-    if action.action == "send_follow_up":
-        return f"Send {'final ' if final else ''}follow-up #{action.ordinal or 1} to {who}"
-    phrase = _PHRASES.get(action.action, action.action.replace("_", " ").capitalize() + ": {who}")
-    return phrase.format(who=who)
-
-
-def channel_of(action: Action) -> str:
-    """The channel an action goes by when its rules name none: email, or the phone for a call."""
-    return action.channel or ("phone_call" if action.action == "place_call" else "email")
-
-
-def names_of(case: Case, people: Sequence[str]) -> tuple[str, ...]:
-    """Interviewers' names for ids (an unknown id stands for itself)."""
-    return tuple(person.name if (person := case.person(p)) else p for p in people)
-
-
 def project(case: Case, start: datetime, selection: Selection, max_steps: int = 12) -> Timeline:
     """The whole plan for `case` from `start` on, if nothing new arrives from the employer.
 
@@ -159,17 +113,20 @@ def project(case: Case, start: datetime, selection: Selection, max_steps: int = 
         raise UserError("max_steps must be 0 or more")
     policy, order = selection.policy, selection.order
     current, when = case, start
-    raw = copy.deepcopy(dict(current.raw))
     steps: list[Step] = []
     closing: dict[str, Action] = {}
-    done: set[tuple[Any, ...]] = set()
+    taken_keys: set[tuple[Any, ...]] = set()
     while True:
-        advice = build_advice(evaluate(current, when, selection.compiled), policy, order)
+        evaluation = evaluate(current, when, selection.compiled)
+        advice = build_advice(evaluation, policy, order)
         closing.update((a.action, a) for a in advice.actions if a.action in CLOSING_ACTIONS)
         stop = next((a for a in advice.actions if a.action == _STOP), None)
         candidates = [(a, _stop_outweighed(stop, a, policy, order)) for a in advice.actions
-                      if a.action in STEP_MESSAGES and a.window is not None and _done_key(a) not in done]
+                      if is_step(a) and _done_key(a) not in taken_keys]
         due = [(a, despite) for a, despite in candidates if despite is not None]
+        if not due and evaluation.facts.values.get("interview.in_progress"):
+            when = case.interview.end  # the plan starts when the interview ends
+            continue
         if not due:
             ended = "stop" if stop is not None else "done"
             break
@@ -178,11 +135,10 @@ def project(case: Case, start: datetime, selection: Selection, max_steps: int = 
             break
         action, despite = min(due, key=lambda d: (d[0].window.target, d[0].key))  # type: ignore[union-attr]
         assert action.window is not None
-        taken = max(action.window.target, when)
-        done.add(_done_key(action))
+        taken = max(action.window.target, when, key=lambda m: m.timestamp())
+        taken_keys.add(_done_key(action))
         steps.append(Step(len(steps) + 1, action, taken, when, names_of(current, action.to), despite))
-        raw = _with_step(raw, action, taken)
-        current = case_from_mapping(raw, current.name)
+        current = done(current, [(action, taken)])
         when = taken
     return Timeline(case, start, policy, _mark_final(steps, ended),
                     tuple(closing[a] for a in CLOSING_ACTIONS if a in closing), when,
@@ -212,27 +168,6 @@ def _stop_outweighed(stop: Action | None, action: Action, policy: str,
         first = next((r for r in order if r in stopping or r in going), None)
         return stop.by if first is not None and first not in stopping else None
     return stop.by if len(going) > len(stopping) else None
-
-
-def _with_step(raw: Mapping[str, Any], action: Action, taken: datetime) -> dict[str, Any]:
-    """The case data with the outgoing message(s) that record `action` as done at `taken`."""
-    data = copy.deepcopy(dict(raw))
-    stamp = taken.isoformat(timespec="seconds")
-    kind = STEP_MESSAGES[action.action]
-    channel = channel_of(action)
-    parties: Sequence[str | None] = (action.to if action.action == "send_thank_you" and action.to
-                                     else action.to[:1] or (None,))
-    messages = list(data.get("messages") or [])
-    for party in parties:
-        message: dict[str, Any] = {"at": stamp, "direction": "out", "kind": kind, "channel": channel}
-        if party is not None:
-            message["party"] = party
-        messages.append(message)
-    data["messages"] = messages
-    if action.action == "send_materials":
-        data["materials"] = [dict(m, sent_at=stamp) if m.get("sent_at") is None else dict(m)
-                             for m in data.get("materials") or []]
-    return data
 
 
 def _mark_final(steps: list[Step], ended: str) -> tuple[Step, ...]:

@@ -155,10 +155,12 @@ def test_an_explicit_profile_wins_over_the_one_found(tmp_path: Path) -> None:
         select(None, policy="loudest")
 
 
-@pytest.mark.parametrize("name", ["send_thank_you", "send_follow_up", "place_call", "connect_linkedin"])
+@pytest.mark.parametrize(("stem", "name"), [
+    ("panel-multiple-interviewers", "send_thank_you"), ("panel-multiple-interviewers", "send_follow_up"),
+    ("phone-preferred", "place_call"), ("panel-multiple-interviewers", "connect_linkedin")])
 def test_drafting_one_message_evaluates_the_case_once(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                     name: str) -> None:
-    case = ROOT / "examples" / "panel-multiple-interviewers.yaml"
+                                                     stem: str, name: str) -> None:
+    case = ROOT / "examples" / f"{stem}.yaml"
     at = next(line.split()[2] for line in case.read_text(encoding="utf-8").splitlines() if line.startswith("# at:"))
     code, out, err = run(tmp_path, "advise", str(case), "--at", at, "--format", "json")
     index = next(n for n, a in enumerate(json.loads(out)["actions"], 1) if a["action"] == name)

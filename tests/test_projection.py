@@ -22,6 +22,8 @@ from followup_rules.resolve.advice import Citation
 ROOT = Path(__file__).resolve().parent.parent
 JUST_AFTER = ROOT / "examples" / "just-after-interview.yaml"
 AT = "2025-03-06T16:00:00-05:00"
+#: Three sources of which two allow a final follow-up and one says stop after two (the thank-you and one).
+TWO_AGAINST_ONE = ["levo-5-things", "remotejobscape-dos-donts", "how-often"]
 
 
 def _followup(*args: str) -> subprocess.CompletedProcess[str]:
@@ -31,7 +33,16 @@ def _followup(*args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def plan() -> Timeline:
-    return project(load_case(JUST_AFTER), AT)
+    return project(load_case(JUST_AFTER), AT, TWO_AGAINST_ONE)
+
+
+def test_every_source_together_allows_one_follow_up_after_the_thank_you() -> None:
+    # 002 (reading A) and 003 count the thank-you as the first follow-up and allow one more; their
+    # don'ts outnumber the two sources that back a final follow-up, which is set aside.
+    default = project(load_case(JUST_AFTER), AT)
+    assert [(s.action.action, s.action.ordinal) for s in default.steps] == [
+        ("send_thank_you", None), ("send_follow_up", 1)]
+    assert default.ended == "stop" and default.steps[-1].final
 
 
 def _within(moment: datetime, step: Any) -> bool:
@@ -68,7 +79,8 @@ def test_each_step_cites_its_rules_and_is_taken_inside_its_window(plan: Timeline
 
 def test_dates_follow_the_windows_in_the_candidates_timezone(plan: Timeline) -> None:
     local = [s.at.astimezone(plan.case.timezone).strftime("%Y-%m-%d %H:%M %Z") for s in plan.steps]
-    assert local == ["2025-03-07 10:00 EST", "2025-03-18 10:00 EDT", "2025-03-25 10:00 EDT"]
+    # The thank-you is open now for most sources, so it is due now (16:00), not the next morning.
+    assert local == ["2025-03-06 16:00 EST", "2025-03-18 10:00 EDT", "2025-03-25 10:00 EDT"]
 
 
 def test_a_follow_up_against_a_minority_stop_records_what_it_outweighs(plan: Timeline) -> None:
@@ -79,7 +91,7 @@ def test_a_follow_up_against_a_minority_stop_records_what_it_outweighs(plan: Tim
 
 
 def test_strictest_policy_lets_the_stop_win(plan: Timeline) -> None:
-    strict = project(load_case(JUST_AFTER), AT, policy="strictest")
+    strict = project(load_case(JUST_AFTER), AT, TWO_AGAINST_ONE, policy="strictest")
     assert [s.action.action for s in strict.steps] == ["send_thank_you", "send_follow_up"]
     assert strict.ended == "stop" and all(s.despite == () for s in strict.steps)
     assert len(strict.steps) < len(plan.steps)
@@ -148,7 +160,7 @@ def test_projection_does_not_show_hypothetical_advice_to_observers(monkeypatch: 
 
 
 def test_to_dict_is_json_and_deterministic(plan: Timeline) -> None:
-    again = project(load_case(JUST_AFTER), AT)
+    again = project(load_case(JUST_AFTER), AT, TWO_AGAINST_ONE)
     assert json.dumps(plan.to_dict()) == json.dumps(again.to_dict())
     data = plan.to_dict()
     assert data["ended"] == "stop" and data["timezone"] == "America/New_York"
@@ -157,12 +169,13 @@ def test_to_dict_is_json_and_deterministic(plan: Timeline) -> None:
 
 
 def test_cli_timeline_text_lists_steps_dates_and_rules() -> None:
-    done = _followup("timeline", str(JUST_AFTER.relative_to(ROOT)), "--at", AT)
+    done = _followup("timeline", str(JUST_AFTER.relative_to(ROOT)), "--at", AT,
+                     *[a for rid in TWO_AGAINST_ONE for a in ("--ruleset", rid)])
     assert done.returncode == 0, done.stderr
     out = done.stdout
     lines = [line for line in out.splitlines() if line[:3].strip().rstrip(".").isdigit()]
     assert lines == [
-        " 1. Fri 2025-03-07 10:00 EST  Send thank-you to Rosa Hernandez by email",
+        " 1. Thu 2025-03-06 16:00 EST  Send thank-you to Rosa Hernandez by email",
         " 2. Tue 2025-03-18 10:00 EDT  Send follow-up #1 to Rosa Hernandez by email",
         " 3. Tue 2025-03-25 10:00 EDT  Send final follow-up #2 to Rosa Hernandez by email",
     ]

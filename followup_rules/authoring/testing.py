@@ -68,7 +68,7 @@ class RuleTest:
 
         Installed plugins are left out: a ruleset's tests must pass the same everywhere."""
         from followup_rules.pipeline import evaluate, moment
-        from followup_rules.resolve.merge import source_result
+        from followup_rules.resolve.position import source_result
 
         case = self.case()
         at = moment(str(self.spec["at"]), case)

@@ -47,7 +47,7 @@ def uid(case: Case, action: Action) -> str:
 
 def timeline_calendar(timeline: Timeline) -> Calendar:
     """The projected plan as a calendar: one event per step."""
-    from followup_rules.projection import title
+    from followup_rules.resolve.wording import title
 
     calendar = _calendar(timeline.case)
     # Which rulesets and policy planned it, for anyone auditing the calendar later.
@@ -64,7 +64,8 @@ def timeline_calendar(timeline: Timeline) -> Calendar:
 
 def action_calendar(action: Action, case: Case, advice: Advice) -> Calendar:
     """One action of the advice as a calendar with one event, due at its target (or now, if passed)."""
-    from followup_rules.projection import channel_of, names_of, title
+    from followup_rules.resolve.steps import channel_of
+    from followup_rules.resolve.wording import names_of, title
 
     if action.window is None:
         raise UserError(f"{action.action} has no time window, so there is nothing to put in a calendar")
@@ -167,7 +168,7 @@ def followup_render(action: Action, case: Case, advice: Advice, channel: str) ->
     if channel != CHANNEL:
         return None
     from followup_rules.core.artifact import Artifact
-    from followup_rules.projection import names_of, title
+    from followup_rules.resolve.wording import names_of, title
 
     calendar = action_calendar(action, case, advice)
     event = calendar.walk("VEVENT")[0]

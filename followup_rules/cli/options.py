@@ -76,7 +76,11 @@ def numbered_action(case_file: str, at: str | None, choices: Selecting, index: i
     from followup_rules.core.problems import UserError
 
     case = load_case(case_file)
-    advice = pipeline.advise(case, pipeline.moment(at, case), choices.select(case))
+    moment, selection = pipeline.moment(at, case), choices.select(case)
+    # Projected steps come last, so only a number past the others needs the projection's evaluation.
+    advice = pipeline.advise(case, moment, selection, ahead=False)
+    if index > len(advice.actions):
+        advice = pipeline.advise(case, moment, selection)
     if not 1 <= index <= len(advice.actions):
         span = f"1–{len(advice.actions)}" if advice.actions else "none: the advice has no actions"
         wrong = (f"the advice has {len(advice.actions)} actions, numbered from 1" if counted

@@ -6,10 +6,14 @@ and are cached on disk per year (`_cache`).
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from followup_rules.core._cache import cached
+from followup_rules.core.moments import at_local
+
+#: Local hours (start inclusive, end exclusive) in which a message is suggested or a call placed.
+WORKING_HOURS = (9, 17)
 
 _ONE_DAY = timedelta(days=1)
 
@@ -164,3 +168,23 @@ class BusinessCalendar:
             current += _ONE_DAY
             count += self.is_business_day(current)
         return count
+
+    def working_moment(self, start: datetime, until: datetime | None = None,
+                       hours: tuple[int, int] = WORKING_HOURS, business_only: bool = True) -> datetime | None:
+        """The first moment at or after `start` (aware) inside `hours` local time, on a business day
+        unless `business_only` is false, and before `until`; None when there is none."""
+        tz = start.tzinfo
+        assert tz is not None, "aware moments only"
+        local = start.astimezone(tz)
+        day = local.date()
+        while until is None or at_local(day, hours[0], tz) < until:
+            if not business_only or self.is_business_day(day):
+                opens, closes = at_local(day, hours[0], tz), at_local(day, hours[1], tz)
+                moment = max(opens, local) if day == local.date() else opens
+                if moment < closes and (until is None or moment < until):
+                    return moment
+            day += _ONE_DAY
+            if until is None and day > local.date() + timedelta(days=400):
+                return None  # no business day in a year: a calendar of only holidays
+        return None
+

@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, tzinfo
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from followup_rules.core import _schema
@@ -116,6 +116,14 @@ class Case:
                 if person.id == person_id:
                     return person
         return None
+
+    def with_sent(self, sent: Sequence[Message], materials_at: datetime | None = None) -> Case:
+        """The case as if `sent` (outgoing messages) had gone out, and, with `materials_at`, every
+        pending material sent then: a projection, built without re-reading the case."""
+        materials = self.materials if materials_at is None else tuple(
+            replace(m, sent_at=materials_at) if m.sent_at is None else m for m in self.materials)
+        return replace(self, messages=tuple(sorted((*self.messages, *sent), key=lambda m: m.at.timestamp())),
+                       materials=materials)
 
 
 def load_case(path: str | os.PathLike[str]) -> Case:

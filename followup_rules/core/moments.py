@@ -67,6 +67,12 @@ def at_local(day: date, hour: int, tz: tzinfo) -> datetime:
     return _resolve_local(datetime.combine(day, time(hour)), tz)
 
 
+def days_later(moment: datetime, days: int, tz: tzinfo) -> datetime:
+    """The same local wall-clock time `days` calendar days later, in `tz`."""
+    local = moment.astimezone(tz).replace(tzinfo=None)
+    return _resolve_local(local + timedelta(days=days), tz)
+
+
 def parse_moment(text: str, tz: tzinfo) -> datetime:
     """Read an ISO 8601 date-time (or date, meaning its start) as an instant shown in `tz`.
 

@@ -79,6 +79,8 @@ class Then:
     late_warning: str | None = None
     severity: str = "warning"
     evidence: tuple[str, ...] = ()
+    #: The anchor whose moment the action is about (the date a reminder is for).
+    about: str | None = None
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,7 @@ CHANNELS: tuple[str, ...] = (
 
 OUT_KINDS: tuple[str, ...] = (
     "thank_you", "follow_up", "materials", "resource", "linkedin_request",
-    "competing_offer_notice", "rejection_response", "feedback_request", "other",
+    "competing_offer_notice", "rejection_response", "feedback_request", "withdrawal", "other",
 )
 IN_KINDS: tuple[str, ...] = (
     "reply", "timeline_update", "materials_request", "rejection", "offer", "voicemail", "other",
@@ -177,6 +177,7 @@ FACTS: dict[str, FactDef] = {f.name: f for f in (
     _f("rejection.responded", "bool", "The candidate answered the rejection."),
     _f("feedback.requested", "bool", "The candidate asked for feedback."),
     _f("offer.received", "bool", "The employer made an offer."),
+    _f("process.ended", "bool", "The process is over: a rejection or an offer came, or the candidate withdrew."),
     _f("competing_offer.status", "enum", "Another employer's offer: none, verbal or written.", OFFER_STATUSES),
     _f("competing_offer.notified", "bool", "The candidate told this employer about the other offer."),
     _f("competing_offer.before_decision", "bool", "The other offer arrived before the decision date (or no date is known)."),
@@ -234,3 +235,35 @@ def value_fits(fact_type: str, values: tuple[str, ...], value: Any) -> bool:
     if fact_type == "enum":
         return isinstance(value, str) and value in values
     return isinstance(value, str)
+
+
+#: The outgoing message kind that records each step action as done (projecting the plan).
+STEP_MESSAGES: dict[str, str] = {
+    "send_thank_you": "thank_you", "send_follow_up": "follow_up", "place_call": "follow_up",
+    "send_materials": "materials", "share_resource": "resource", "respond_to_rejection": "rejection_response",
+    "request_feedback": "feedback_request", "notify_competing_offer": "competing_offer_notice",
+    "connect_linkedin": "linkedin_request",
+}
+
+#: Actions that reach the employer: a no-contact instruction binds every one of them.
+CONTACT_ACTIONS: frozenset[str] = frozenset(STEP_MESSAGES)
+
+#: Steps with a time that matters: left open-ended by a source, they close softly, a reasonable
+#: timeframe after their target. Networking (a LinkedIn request, a shared article) has no deadline.
+TIMED_STEPS: frozenset[str] = CONTACT_ACTIONS - {"connect_linkedin", "share_resource"}
+
+#: Warnings that judge a message already sent or a thing already done. Raised by the case's history
+#: (not by a draft), they are noted as information: nobody can unsend a message.
+PAST_WARNINGS: frozenset[str] = frozenset({
+    "thank_you_too_early", "thank_you_by_mail", "follow_up_too_early", "too_many_follow_ups",
+    "ignoring_instructions", "contacting_non_primary", "channel_mismatch", "call_after_email",
+    "call_outside_hours", "calling_too_frequently", "message_too_long", "informal_language",
+    "pushy_language", "generic_message", "not_proofread", "oversharing", "assuming_outcome",
+    "unverified_competing_offer", "unfilled_placeholder", "burning_bridges",
+})
+
+#: Warnings that cannot both hold for one message: when both stand, the sources disagree.
+OPPOSITES: tuple[tuple[str, str], ...] = (
+    ("follow_up_too_early", "follow_up_too_late"), ("thank_you_too_early", "thank_you_late"),
+)
+

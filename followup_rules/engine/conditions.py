@@ -11,6 +11,16 @@ from followup_rules.core.ruleset import Condition, ParamRef
 
 
 @dataclass(frozen=True)
+class Support:
+    """A leaf test that helped a condition hold; `negated` when it did so by failing under `not`."""
+
+    condition: Condition
+    actual: Any
+    expected: Any
+    negated: bool
+
+
+@dataclass(frozen=True)
 class Outcome:
     """A condition's result with the values that decided it; groups hold their children's."""
 
@@ -27,6 +37,19 @@ class Outcome:
         if self.condition.kind == "not":
             return [self] if not self.passed else []
         return [leaf for child in self.children if not child.passed for leaf in child.failing_tests()]
+
+    def supporting(self, negated: bool = False) -> list[Support]:
+        """The leaf tests on a passing path of this outcome: what made the condition hold."""
+        c = self.condition
+        if c.kind == "test":
+            return [Support(c, self.actual, self.expected, negated)] if self.passed else []
+        if not self.passed:
+            return []
+        if c.kind == "not":
+            # the inner condition failed; its failing tests are what the condition saw
+            return [Support(o.condition, o.actual, o.expected, not negated)
+                    for o in self.children[0].failing_tests() if o.condition.kind == "test"]
+        return [s for child in self.children for s in child.supporting(negated)]
 
     def to_dict(self) -> dict[str, Any]:
         c = self.condition

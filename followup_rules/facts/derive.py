@@ -219,6 +219,7 @@ class _Deriver:
             self.anchors["last_received"] = self.inc[-1].at
         v["feedback.requested"] = any(m.kind == "feedback_request" for m in self.out)
         v["offer.received"] = any(m.kind == "offer" for m in self.inc)
+        v["process.ended"] = bool(rejections) or v["offer.received"] or any(m.kind == "withdrawal" for m in self.out)
         status = case.competing_offer_status
         received = case.competing_offer_at
         if received is not None and received > at:

@@ -1,219 +1,141 @@
-"""Turn firings into advice: windows placed in time, instructions applied, sources merged."""
+"""Merging the sources' positions: one action per kind of advice, one caution per warning code.
+
+Actions of different sources are the same advice when action, follow-up ordinal and expectation
+code agree. The window comes from the policy (`resolve.policy`); recipients, content and style come
+from the sources that back it, with one style constraint per code (the strictest); an action
+without a window adds its content and citation to the timed advice it joins.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any, Sequence
 
 from followup_rules.core.business_days import BusinessCalendar
-from followup_rules.core.case import Case
-from followup_rules.core.moments import start_of_day
-from followup_rules.core.ruleset import Rule, Ruleset
+from followup_rules.core.ruleset import Style
 from followup_rules.core.vocabulary import STATUS_ACTIONS
-from followup_rules.engine.compiler import Compiled
-from followup_rules.facts.derive import Facts
 from followup_rules.resolve.advice import (
     Action,
-    Advice,
     Caution,
     Citation,
     Dissent,
     Expectation,
-    Override,
-    RulesetRef,
+    MergeTrace,
+    Position,
     SourceResult,
     Window,
+    strongest,
 )
-from followup_rules.resolve.evaluation import Evaluation
-from followup_rules.resolve.windows import place
+from followup_rules.resolve.policy import Stance, choose, intersect
 
-POLICIES = ("agreement", "strictest", "precedence")
-_SEVERITY = {"info": 0, "warning": 1, "error": 2}
-_DEFAULT_TO = {"send_thank_you": "unthanked_interviewers", "continue_job_search": "candidate",
-               "stop_following_up": "candidate", "set_reminder": "candidate",
-               "set_expectation": "candidate", "comply_with_instructions": "candidate"}
+SEVERITIES = ("info", "warning", "error")
+#: Paragraphs a ``concise`` style allows when the rule gives no number (ARCHITECTURE.md).
+CONCISE_PARAGRAPHS = 3
 
 
-def citation(ruleset: Ruleset, rule: Rule, window: Window | None = None) -> Citation:
-    return Citation(ruleset.cite(rule), ruleset.source_of(rule), " […] ".join(rule.quotes), rule.says, window)
-
-
-def _instructions(action: Action, case: Case, facts: Facts) -> Action:
-    """Apply employer instructions, which override every source's timing, contact and channel."""
-    if action.action not in STATUS_ACTIONS:
-        return action
-    overrides, window, to, channel = [], action.window, action.to, action.channel
-    if case.no_contact_before and window is not None:
-        earliest = start_of_day(case.no_contact_before, case.timezone)
-        if window.opens < earliest:
-            closes = window.closes if window.closes is None or window.closes > earliest else None
-            window = Window(earliest, max(window.target, earliest), closes,
-                            window.steps + (f"moved to {earliest:%Y-%m-%d} by the no-contact-before instruction",))
-            overrides.append(Override("no_contact_before", f"no contact before {case.no_contact_before}"))
-    if case.instructed_contact and to != (case.instructed_contact,):
-        to = (case.instructed_contact,)
-        overrides.append(Override("contact", f"contact {case.instructed_contact} only"))
-    if case.instructed_channel and channel != case.instructed_channel:
-        channel = case.instructed_channel
-        overrides.append(Override("channel", f"use {case.instructed_channel}"))
-    if not overrides:
-        return action
-    state = window.state(facts.at) if window else action.state
-    return Action(action.action, to, channel, window, state, action.include, action.style,
-                  action.ordinal, action.code, action.by, action.dissent, tuple(overrides))
-
-
-def cancelled_by_reply(rule: Rule, window: Window | None, facts: Facts) -> datetime | None:
-    """The employer's reply that cancels this pending status follow-up, if any."""
-    if rule.then.action not in STATUS_ACTIONS or window is None or not facts["reply.received"]:
-        return None
-    replied = facts.anchors.get("last_received")
-    if not isinstance(replied, datetime) or rule.then.window is None:
-        return None
-    anchor = facts.anchors[rule.then.window.anchor]
-    if isinstance(anchor, datetime):
-        return replied if anchor < replied else None
-    # A date anchor (the decision date) is cancelled only if the reply came after that date ended.
-    return replied if start_of_day(anchor + timedelta(days=1), facts.at.tzinfo or timezone.utc) <= replied else None
-
-
-def source_result(compiled: Compiled, fired: frozenset[str] | set[str], facts: Facts, case: Case,
-                  calendar: BusinessCalendar) -> SourceResult:
-    """One ruleset's advice from its fired rules."""
-    ruleset = compiled.ruleset
-    actions, warnings, expectations = [], [], []
-    for crule in compiled.rules:
-        if crule.key not in fired:
-            continue
-        rule, then = crule.rule, crule.rule.then
-        window = place(rule, compiled.params, facts, case, calendar)
-        cite = citation(ruleset, rule, window)
-        if then.warning:
-            names = then.evidence or tuple(sorted({leaf.fact for leaf in (crule.condition.leaves() if crule.condition else [])
-                                                    if leaf.fact and not leaf.fact.startswith("anchor.")}))
-            warnings.append(Caution(then.warning, then.severity, (cite,), {n: facts.values.get(n) for n in names}))
-            continue
-        if then.action == "set_expectation":
-            expectations.append(Expectation(then.code or "", (cite,)))
-            continue
-        if cancelled_by_reply(rule, window, facts):
-            continue
-        state = window.state(facts.at) if window else "open"
-        to = facts.people[then.to or _DEFAULT_TO.get(then.action or "", "primary_contact")]
-        action = _instructions(Action(then.action or "", to, then.channel, window, state, then.include,
-                                      then.style, then.ordinal, then.code, (cite,)), case, facts)
-        actions.append(action)
-        if action.state == "overdue" and then.late_warning:
-            warnings.append(Caution(then.late_warning, then.severity if then.warning else "warning", (cite,),
-                                    {"closed": window.closes.isoformat() if window and window.closes else None}))
-    return SourceResult(ruleset.id, tuple(sorted(actions, key=_order)), tuple(warnings), tuple(expectations))
-
-
-def _order(action: Action) -> tuple[Any, ...]:
-    moment = action.window.target.timestamp() if action.window else float("inf")
-    return (moment, action.action, action.ordinal or 0, action.code or "", action.to)
-
-
-def merge(results: Sequence[SourceResult], policy: str, at: datetime,
-          precedence: Sequence[str] = ()) -> tuple[tuple[Action, ...], tuple[Caution, ...], tuple[Expectation, ...]]:
-    """The merged view of per-source results under `policy`."""
-    groups: dict[tuple[Any, ...], list[tuple[int, Action]]] = {}
-    order = {rid: i for i, rid in enumerate(precedence or [r.ruleset for r in results])}
-    for result in results:
+def merge_actions(results: Sequence[SourceResult], policy: str, at: datetime, order: Sequence[str],
+                  calendar: BusinessCalendar) -> list[Action]:
+    """One merged action per kind of advice, in the order the sources first give them."""
+    rank = {rid: i for i, rid in enumerate(order)}
+    groups: dict[tuple[Any, ...], list[Action]] = {}
+    for result in sorted(results, key=lambda r: rank.get(r.ruleset, len(rank))):
         for action in result.actions:
-            groups.setdefault(action.key, []).append((order.get(result.ruleset, len(order)), action))
-    merged = [_merge_group([a for _, a in sorted(items, key=lambda x: x[0])], policy, at)
-              for items in groups.values()]
-    warnings: dict[str, list[Caution]] = {}
-    for result in results:
-        for warning in result.warnings:
-            warnings.setdefault(warning.code, []).append(warning)
-    merged_warnings = tuple(
-        Caution(code, max((w.severity for w in ws), key=_SEVERITY.__getitem__),
-                tuple(c for w in ws for c in w.by), {k: v for w in ws for k, v in w.evidence.items()})
-        for code, ws in sorted(warnings.items()))
-    expectations: dict[str, list[Citation]] = {}
-    for result in results:
-        for exp in result.expectations:
-            expectations.setdefault(exp.code, []).extend(exp.by)
-    return (tuple(sorted(merged, key=_order)), merged_warnings,
-            tuple(Expectation(code, tuple(by)) for code, by in sorted(expectations.items())))
+            groups.setdefault(action.key, []).append(action)
+    return [_merge_group(actions, policy, at, order, calendar) for actions in groups.values()]
 
 
-def _merge_group(actions: list[Action], policy: str, at: datetime) -> Action:
+def _ruleset(action: Action) -> str:
+    return action.by[0].ruleset
+
+
+def _stances(timed: Sequence[Action]) -> list[Stance]:
+    """Each source's window for the action: its rules' windows intersected (the first if they miss)."""
+    by_source: dict[str, list[Window]] = {}
+    for action in timed:
+        assert action.window is not None
+        by_source.setdefault(_ruleset(action), []).append(action.window)
+    return [Stance(rid, intersect(ws) or ws[0]) for rid, ws in by_source.items()]
+
+
+def _merge_group(actions: list[Action], policy: str, at: datetime, order: Sequence[str],
+                 calendar: BusinessCalendar) -> Action:
     timed = [a for a in actions if a.window is not None]
-    windows = [a.window for a in timed if a.window is not None]
-    window: Window | None
+    positions = tuple(Position(_ruleset(a), tuple(c.rule for c in a.by), a.window,
+                               a.window.state(at) if a.window else None) for a in actions)
     if not timed:
-        backers, window = actions, None
-    elif policy == "precedence":
-        window = windows[0]
-        backers = [a for a in timed if _contains(a.window, window.target)]
-    elif policy == "strictest":
-        window = _strictest(windows)
-        backers = [a for a in timed if _contains(a.window, window.opens)]
-    else:
-        window = _agreement(windows)
-        backers = [a for a in timed if _contains(a.window, window.opens)]
-    # An action without a window adds its content and citation to the timed advice it joins.
-    backers = (backers or timed[:1]) + [a for a in actions if a.window is None and timed]
-    dissent = tuple(Dissent(c.rule, c.source, c.window.says() if c.window else "no timing")
-                    for a in actions if a not in backers and a.window is not None for c in a.by)
-    first = backers[0]
+        trace = MergeTrace(policy, positions, "no source times it: it stands whenever it applies", "none",
+                           tuple(dict.fromkeys(_ruleset(a) for a in actions)), ())
+        return _combined(actions, actions, None, "open", (), trace)
+    choice = choose(_stances(timed), policy, at, order, calendar)
+    backing = set(choice.backers)
+    backers = [a for a in timed if _ruleset(a) in backing]
+    joiners = [a for a in actions if a.window is None]
+    dissenters = [a for a in timed if _ruleset(a) not in backing]
+    dissent = tuple(Dissent(c.rule, c.source, c.says, c.window) for a in dissenters for c in a.by)
+    why = tuple((_ruleset(a), _why_not(a.window, choice.window)) for a in dissenters if a.window is not None)
+    trace = MergeTrace(policy, positions, choice.decision, choice.target, choice.backers,
+                       tuple(dict.fromkeys(why)))
+    return _combined(backers + joiners, backers, choice.window, choice.window.state(at), dissent, trace)
+
+
+def _why_not(own: Window, merged: Window) -> str:
+    """Why a source's window does not back the merged target."""
+    if own.opens.timestamp() > merged.target.timestamp():
+        return f"its window opens later ({own.says()})"
+    return f"its window has closed by then ({own.says()})"
+
+
+def _combined(actions: list[Action], timed: list[Action], window: Window | None, state: str,
+              dissent: tuple[Dissent, ...], trace: MergeTrace) -> Action:
+    first = (timed or actions)[0]
     if first.action in STATUS_ACTIONS:
         # One contact for status questions (several sources warn against asking more people): the
         # recipient most backers name, the first backer's on a tie.
-        votes = [a.to for a in backers if a.to]
+        votes = [a.to for a in actions if a.to]
         to = max(votes, key=votes.count) if votes else first.to
     else:
-        to = tuple(dict.fromkeys(p for a in backers for p in a.to))
-    include = tuple(dict.fromkeys(i for a in backers for i in a.include))
-    style = tuple(dict.fromkeys(s for a in backers for s in a.style))
-    overrides = tuple(dict.fromkeys(o for a in backers for o in a.overridden_by))
-    state = window.state(at) if window else "open"
-    return Action(first.action, to, first.channel, window, state, include, style, first.ordinal,
-                  first.code, tuple(c for a in backers for c in a.by), dissent, overrides)
+        to = tuple(dict.fromkeys(p for a in actions for p in a.to))
+    include = tuple(dict.fromkeys(i for a in actions for i in a.include))
+    overrides = tuple(dict.fromkeys(o for a in actions for o in a.overridden_by))
+    by = tuple(c for a in actions for c in a.by)
+    return Action(first.action, to, first.channel, window, state, include, merge_styles(a.style for a in actions),
+                  first.ordinal, first.code, by, dissent, overrides, strength=strongest(c.strength for c in by),
+                  about=first.about, about_name=first.about_name, trace=trace)
 
 
-def _contains(window: Window | None, moment: datetime) -> bool:
-    return window is not None and window.opens <= moment and (window.closes is None or moment < window.closes)
+def merge_styles(styles: Any) -> tuple[Style, ...]:
+    """One constraint per style code, the strictest (the fewest paragraphs), in first-seen order."""
+    merged: dict[str, Style] = {}
+    for group in styles:
+        for style in group:
+            seen = merged.get(style.code)
+            if seen is None or _paragraphs(style) < _paragraphs(seen):
+                merged[style.code] = style
+    return tuple(merged.values())
 
 
-def _agreement(windows: list[Window]) -> Window:
-    """The region covered by the most windows (the earliest such region on a tie)."""
-    points = sorted({w.opens for w in windows})
-    best, best_count = windows[0], 0
-    for start in points:
-        covering = [w for w in windows if _contains(w, start)]
-        if len(covering) > best_count:
-            ends = [w.closes for w in covering if w.closes is not None]
-            closes = min(ends) if ends else None
-            inside = [w.target for w in covering if w.target >= start and (closes is None or w.target < closes)]
-            target = min(inside) if inside else start
-            best = Window(start, target, closes, ("agreement of " + str(len(covering)) + " sources",))
-            best_count = len(covering)
-    return best
+def _paragraphs(style: Style) -> int:
+    if style.max_paragraphs is not None:
+        return style.max_paragraphs
+    return CONCISE_PARAGRAPHS if style.code == "concise" else 1_000_000
 
 
-def _strictest(windows: list[Window]) -> Window:
-    """Never earlier than any source allows, never later than any source allows, if possible."""
-    opens = max(w.opens for w in windows)
-    ends = [w.closes for w in windows if w.closes is not None]
-    closes = min(ends) if ends else None
-    if closes is not None and closes <= opens:
-        latest = max(windows, key=lambda w: w.opens)
-        closes = latest.closes
-    target = max(opens, max(w.target for w in windows))
-    if closes is not None and target >= closes:
-        target = opens
-    return Window(opens, target, closes, ("strictest of all sources",))
+def merge_cautions(cautions: Sequence[Caution]) -> list[Caution]:
+    """One caution per warning code and subject, citing every rule that raised it, at the highest severity."""
+    groups: dict[tuple[str, str], list[Caution]] = {}
+    for caution in cautions:
+        groups.setdefault((caution.code, caution.subject), []).append(caution)
+    return [Caution(code, max((c.severity for c in group), key=SEVERITIES.index),
+                    tuple(cite for c in group for cite in c.by),
+                    {k: v for c in group for k, v in c.evidence.items()}, subject,
+                    next((c.note for c in group if c.note), ""))
+            for (code, subject), group in sorted(groups.items())]
 
 
-def build_advice(evaluation: Evaluation, policy: str, precedence: Sequence[str] = ()) -> Advice:
-    """The advice of one evaluation: each ruleset's own advice, then merged under `policy`."""
-    case, at, facts = evaluation.case, evaluation.at, evaluation.facts
-    results = tuple(source_result(c, evaluation.fired, facts, case, evaluation.calendar) for c in evaluation.compiled)
-    actions, warnings, expectations = merge(results, policy, at, precedence)
-    refs = tuple(RulesetRef.of(c.ruleset) for c in evaluation.compiled)
-    return Advice(at, case.name, case.timezone_name, policy, refs, actions, warnings, expectations, results,
-                  evaluation)
+def merge_expectations(results: Sequence[SourceResult]) -> tuple[Expectation, ...]:
+    """One expectation per code, citing every rule that set it."""
+    found: dict[str, list[Citation]] = {}
+    for result in results:
+        for expectation in result.expectations:
+            found.setdefault(expectation.code, []).extend(expectation.by)
+    return tuple(Expectation(code, tuple(by)) for code, by in sorted(found.items()))

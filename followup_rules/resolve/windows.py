@@ -13,15 +13,18 @@ from typing import Any, Mapping
 
 from followup_rules.core.business_days import BusinessCalendar
 from followup_rules.core.case import Case
-from followup_rules.core.moments import at_local, check_aware, format_moment, local_date, start_of_day, utc
+from followup_rules.core.moments import at_local, check_aware, days_later, format_moment, local_date, start_of_day, utc
 from followup_rules.core.ruleset import Rule
-from followup_rules.core.vocabulary import UNITS
+from followup_rules.core.vocabulary import TIMED_STEPS, UNITS
 from followup_rules.engine.conditions import resolve_value
 from followup_rules.facts.derive import Facts
 from followup_rules.resolve.advice import Window
 
 #: Local hour at which a day-based window's target falls.
 TARGET_HOUR = 10
+#: The ruleset parameter naming a source's "reasonable timeframe", and the default (ARCHITECTURE.md).
+REASONABLE_TIMEFRAME = "reasonable_timeframe_days"
+DEFAULT_REASONABLE_DAYS = 7
 
 #: Step between the samples taken to find DST changes; no zone changes its offset twice within it.
 _DST_SCAN_STEP = timedelta(hours=6)
@@ -276,7 +279,12 @@ def place_window(
 
 def place(rule: Rule, params: Mapping[str, Any], facts: Facts, case: Case,
           calendar: BusinessCalendar) -> Window | None:
-    """The rule's window placed in time for this case, or None if it has none."""
+    """The rule's window placed in time for this case, or None if it has none.
+
+    A timed step that the rule leaves open-ended closes softly, a reasonable timeframe after its
+    target (`soft_close`): open-ended advice agrees only up to a stated point, and can become
+    overdue. Networking and what the candidate does alone (keep searching) stay open.
+    """
     spec = rule.then.window
     if spec is None:
         return None
@@ -290,4 +298,23 @@ def place(rule: Rule, params: Mapping[str, Any], facts: Facts, case: Case,
                                      None if target is None else float(target),
                                      None if closes is None else float(closes)),
                           instant, is_date, case.timezone, calendar)
-    return Window(placed.opens, placed.target, placed.closes, tuple(placed.steps))
+    window = Window(placed.opens, placed.target, placed.closes, tuple(placed.steps))
+    if window.closes is not None or rule.then.action not in TIMED_STEPS:
+        return window
+    return soft_close(window, params, case.timezone)
+
+
+def reasonable_days(params: Mapping[str, Any]) -> int:
+    """A source's "reasonable timeframe": its `reasonable_timeframe_days` parameter, else 7 days."""
+    value = params.get(REASONABLE_TIMEFRAME)
+    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else DEFAULT_REASONABLE_DAYS
+
+
+def soft_close(window: Window, params: Mapping[str, Any], tz: tzinfo) -> Window:
+    """`window` closed a reasonable timeframe after its target, marked soft."""
+    days = reasonable_days(params)
+    closes = days_later(window.target, days, tz)
+    step = (f"closes: the source gives no close; soft close = target + {_plural(days, 'day')} "
+            f"(a reasonable timeframe) = {format_moment(closes)} (exclusive)")
+    steps = tuple(s for s in window.steps if not s.startswith("closes: never")) + (step,)
+    return Window(window.opens, window.target, closes, steps, soft=True)

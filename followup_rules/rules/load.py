@@ -84,7 +84,7 @@ def _then(raw: Mapping[str, Any]) -> Then:
                 ordinal=raw.get("ordinal"), code=raw.get("code"),
                 window=_window(raw["window"]) if raw.get("window") else None,
                 late_warning=raw.get("late_warning"), severity=raw.get("severity", "warning"),
-                evidence=tuple(raw.get("evidence") or ()))
+                evidence=tuple(raw.get("evidence") or ()), about=raw.get("about"))
 
 
 def _rule(raw: Mapping[str, Any], path: tuple[Any, ...]) -> Rule:

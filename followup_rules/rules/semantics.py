@@ -195,6 +195,11 @@ class _Checker:
             self.unknown(path + ("action",), "FR023", "action", raw["action"], self.known["actions"])
         if has_warning and raw["warning"] not in self.known["warnings"]:
             self.unknown(path + ("warning",), "FR024", "warning", raw["warning"], self.known["warnings"])
+        if raw.get("about") and raw["about"] not in ANCHORS:
+            self.unknown(path + ("about",), "FR026", "anchor", raw["about"], ANCHORS)
+        if raw.get("action") == "set_reminder" and not raw.get("about"):
+            self.add(path, "FR032", "a set_reminder action needs `about:`, the anchor of the date to note",
+                     "e.g. about: decision_date")
         if raw.get("late_warning") and raw["late_warning"] not in self.known["warnings"]:
             self.unknown(path + ("late_warning",), "FR024", "warning", raw["late_warning"], self.known["warnings"])
         if raw.get("to") and raw["to"] not in RECIPIENTS:

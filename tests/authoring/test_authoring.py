@@ -163,9 +163,9 @@ rules: []
     assert thank.window.closes.hour == 3 and thank.by[0].rule == "coach/thank-you-day-of-or-next"
     verdict = next(v for v in explain(EXAMPLE, at=AT, rulesets=[coach]).verdicts
                    if v.rule == "coach/thank-you-day-of-or-next")
-    assert verdict.chain == ("levo-5-things@1.0.0", "coach@1.0.0 overrides: Clients of mine thank within 12 hours.")
+    assert verdict.chain == ("levo-5-things@1.1.0", "coach@1.0.0 overrides: Clients of mine thank within 12 hours.")
     inherited = next(v for v in explain(EXAMPLE, at=AT, rulesets=[coach]).verdicts if v.rule == "coach/keep-looking")
-    assert inherited.source == parent.source_file and inherited.chain == ("levo-5-things@1.0.0",)
+    assert inherited.source == parent.source_file and inherited.chain == ("levo-5-things@1.1.0",)
 
 
 def test_an_override_of_an_unknown_rule_is_located(tmp_path: Path) -> None:

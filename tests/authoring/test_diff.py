@@ -42,7 +42,7 @@ def rule(data: dict[str, Any], rule_id: str) -> dict[str, Any]:
 
 
 def four_edits(data: dict[str, Any]) -> None:
-    data["version"] = "1.1.0"
+    data["version"] = "1.2.0"
     rule(data, "final-follow-up")["then"]["window"].update(opens=10, target=10)
     data["rules"] = [r for r in data["rules"] if r["id"] != "move-on"]
     data["rules"].append(NEW_RULE)
@@ -65,7 +65,7 @@ def test_diff_names_each_change(edited: Path) -> None:
         "keep-looking": {"quote": ("“Meanwhile, keep looking for other job opportunities while you’re waiting”",
                                    "“Keep looking for other job opportunities.”")},
     }
-    assert [(c.field, c.before, c.after) for c in d.ruleset] == [("version", "1.0.0", "1.1.0")]
+    assert [(c.field, c.before, c.after) for c in d.ruleset] == [("version", "1.1.0", "1.2.0")]
 
 
 def test_diff_names_the_test_cases_whose_advice_changed(edited: Path) -> None:
@@ -95,7 +95,7 @@ def test_text_and_markdown_show_before_and_after(edited: Path) -> None:
             "        after   last_follow_up + 10..14 days (target 10)") in shown
     assert "  ! final-follow-up-unanswered-move-on\n      fired  - move-on" in shown
     changelog = markdown(d)
-    assert changelog.startswith("## levo-5-things 1.1.0\n\nChanges from levo-5-things 1.0.0.\n")
+    assert changelog.startswith("## levo-5-things 1.2.0\n\nChanges from levo-5-things 1.1.0.\n")
     assert "### Added\n\n- `no-emoji` (dont, informal_language): Leave emojis out of a follow-up." in changelog
     assert "### Removed\n\n- `move-on` (do, stop_following_up):" in changelog
     assert ("- `final-follow-up`\n  - window: `last_follow_up + 7..14 days (target 7)` → "
@@ -108,12 +108,12 @@ def test_diff_cli_formats(edited: Path) -> None:
     result = runner.invoke(cli, ["rulesets", "diff", str(SHIPPED), str(edited), "--format", "json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert (data["old"]["version"], data["new"]["version"]) == ("1.0.0", "1.1.0")
+    assert (data["old"]["version"], data["new"]["version"]) == ("1.1.0", "1.2.0")
     assert [r["id"] for r in data["added"]] == ["no-emoji"] and [r["id"] for r in data["removed"]] == ["move-on"]
     assert {c["rule"] for c in data["changed"]} == {"final-follow-up", "keep-looking"}
     assert "final-follow-up-unanswered-move-on" in {a["test"] for a in data["tests"]["different_advice"]}
     markdown_out = runner.invoke(cli, ["rulesets", "diff", str(SHIPPED), str(edited), "--format", "markdown"])
-    assert markdown_out.exit_code == 0 and markdown_out.stdout.startswith("## levo-5-things 1.1.0")
+    assert markdown_out.exit_code == 0 and markdown_out.stdout.startswith("## levo-5-things 1.2.0")
 
 
 def test_identical_versions_have_no_differences() -> None:

@@ -353,7 +353,8 @@ def test_send_refusals_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixtur
 def test_send_without_sender_in_a_fresh_process(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ENV}
     env["XDG_CONFIG_HOME"] = str(tmp_path)
-    done = subprocess.run([sys.executable, "-m", "followup_rules", "send", str(EXAMPLE), "--action", "3", "--at", AT],
+    number = str(action_number("send_thank_you"))
+    done = subprocess.run([sys.executable, "-m", "followup_rules", "send", str(EXAMPLE), "--action", number, "--at", AT],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "no sender address" in done.stderr and "Traceback" not in done.stderr

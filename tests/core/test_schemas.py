@@ -84,19 +84,21 @@ def minimal_case() -> dict[str, Any]:
 def minimal_advice() -> dict[str, Any]:
     citation = {"rule": "levo-5-things/thank-you-day-of-or-next", "source": "001_e08dceeb9b726398.txt",
                 "quote": "Thank whoever interviewed you", "says": "Thank every interviewer.",
+                "strength": "must",
                 "window": {"opens": "2025-03-06T00:00:00-05:00", "target": "2025-03-06T15:00:00-05:00",
-                           "closes": "2025-03-07T23:59:59.999999-05:00"}}
-    action = {"action": "send_thank_you", "to": ["pat"], "channel": "email", "window": citation["window"],
-              "state": "open", "include": ["reference_specific_topic"],
+                           "closes": "2025-03-07T23:59:59.999999-05:00", "soft_close": False}}
+    action = {"action": "send_thank_you", "sentence": "Send Pat Lee a thank-you email today.", "strength": "must",
+              "to": ["pat"], "names": ["Pat Lee"], "channel": "email", "window": citation["window"],
+              "state": "open", "projected": None, "about": None, "include": ["reference_specific_topic"],
               "style": [{"code": "concise", "max_paragraphs": 3}, {"code": "proofread"}],
               "ordinal": None, "code": None, "by": [citation], "dissent": [], "overridden_by": []}
-    warning = {"code": "thank_you_late", "severity": "warning", "by": [citation],
+    warning = {"code": "thank_you_late", "severity": "warning", "subject": "history", "note": "", "by": [citation],
                "evidence": {"thank_you.sent": False}}
     return {"at": "2025-03-06T16:00:00-05:00", "case": "case.yaml", "timezone": "America/New_York",
             "policy": "agreement",
             "rulesets": [{"id": "levo-5-things", "version": "1.0.0", "digest": "sha256:" + "ab" * 32,
                           "source": "001_e08dceeb9b726398.txt", "title": "5 Things"}],
-            "actions": [action], "warnings": [warning], "expectations": [],
+            "actions": [action], "warnings": [warning], "conflicts": [], "set_aside": [], "expectations": [],
             "per_source": [{"ruleset": "levo-5-things", "actions": [action], "warnings": [warning],
                             "expectations": []}]}
 

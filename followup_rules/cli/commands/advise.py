@@ -18,7 +18,7 @@ from followup_rules.cli.options import AT, CASE, FORMAT_MD, Selecting, echo_json
 def command(case_file: str, at: str | None, choices: Selecting, strict: bool, fmt: str) -> None:
     """What to do now and next for CASE, each item citing its rules."""
     from followup_rules import pipeline
-    from followup_rules.cli import render
+    from followup_rules.cli import advice_view
     from followup_rules.core.case import load_case
 
     case = load_case(case_file)
@@ -26,8 +26,8 @@ def command(case_file: str, at: str | None, choices: Selecting, strict: bool, fm
     if fmt == "json":
         echo_json(advice.to_dict())
     elif fmt == "markdown":
-        click.echo(render.advice_markdown(advice, case.timezone), nl=False)
+        click.echo(advice_view.advice_markdown(advice, case.timezone), nl=False)
     else:
-        click.echo(render.advice_text(advice, case.timezone, paint()), nl=False)
+        click.echo(advice_view.advice_text(advice, case.timezone, paint()), nl=False)
     if strict and any(w.severity == "error" for w in advice.warnings):
         sys.exit(1)

@@ -11,23 +11,22 @@ from followup_rules.cli.options import AT, CASE, FORMAT_MD, Selecting, echo_json
 @CASE
 @AT
 @selecting
-@click.option("--rule", "rule", metavar="ID", help="Only this rule (`id` or `ruleset/id`).")
+@click.option("--rule", "rules", multiple=True, metavar="ID",
+              help="Only this rule (`id` or `ruleset/id`) and the actions it helped merge (repeatable).")
 @click.option("--why-not", "why_not", is_flag=True, help="Only rules that did not fire, with what would flip them.")
 @FORMAT_MD
-def command(case_file: str, at: str | None, choices: Selecting, rule: str | None, why_not: bool, fmt: str) -> None:
+def command(case_file: str, at: str | None, choices: Selecting, rules: tuple[str, ...], why_not: bool,
+            fmt: str) -> None:
     """Why each rule fired or not for CASE."""
     from followup_rules import pipeline
-    from followup_rules.cli import render
+    from followup_rules.cli import explanation_view
     from followup_rules.core.case import load_case
-    from followup_rules.core.problems import UserError
 
     case = load_case(case_file)
-    explanation = pipeline.explain(case, pipeline.moment(at, case), choices.select(case)).only(rule, why_not)
-    if rule and not explanation.verdicts:
-        raise UserError(f"no rule {rule!r} in the selected rulesets")
+    explanation = pipeline.explain(case, pipeline.moment(at, case), choices.select(case)).only(rules, why_not)
     if fmt == "json":
         echo_json(explanation.to_dict())
     elif fmt == "markdown":
-        click.echo(render.explanation_markdown(explanation, case.timezone), nl=False)
+        click.echo(explanation_view.explanation_markdown(explanation, case.timezone), nl=False)
     else:
-        click.echo(render.explanation_text(explanation, case.timezone, paint()), nl=False)
+        click.echo(explanation_view.explanation_text(explanation, case.timezone, paint()), nl=False)

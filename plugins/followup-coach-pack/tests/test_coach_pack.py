@@ -48,7 +48,7 @@ def test_it_extends_levo_with_one_override_and_two_rules_of_its_own(followup_plu
     assert [r.id for r in coach.rules] == [r.id for r in parent.rules] + OWN_RULES
     replaced = coach.rule("thank-you-day-of-or-next")
     assert replaced.override_reason == REASON and replaced.then.window.unit == "hours"
-    assert replaced.chain == ("levo-5-things@1.0.0", f"coach-pack@1.0.0 overrides: {REASON}")
+    assert replaced.chain == ("levo-5-things@1.1.0", f"coach-pack@1.0.0 overrides: {REASON}")
     assert coach.rule("move-on").source == parent.source_file  # inherited rules keep their source
     assert coach.rule("no-emoji-in-follow-ups").chain == ("coach-pack@1.0.0",)
     assert coach.source_file is None  # the coach's own words, no published source
@@ -61,7 +61,7 @@ def test_advise_and_explain_use_the_coach_timing(followup_plugins) -> None:
     assert [c.rule for c in thank.by] == ["coach-pack/thank-you-day-of-or-next"]
     assert thank.window.closes == datetime.fromisoformat("2025-05-07T15:00:00-04:00")  # 24 h, not "day after"
     verdicts = {v.rule: v for v in followup_rules.explain(CASE, at=EVENING, rulesets=["coach-pack"]).verdicts}
-    assert verdicts["coach-pack/thank-you-day-of-or-next"].chain == ("levo-5-things@1.0.0",
+    assert verdicts["coach-pack/thank-you-day-of-or-next"].chain == ("levo-5-things@1.1.0",
                                                                      f"coach-pack@1.0.0 overrides: {REASON}")
     assert {f"coach-pack/{r}" for r in OWN_RULES} <= set(verdicts)
 
@@ -100,7 +100,7 @@ def test_installed_its_rules_appear_in_advise_and_explain(tmp_path: Path) -> Non
     explained = json.loads(_followup(tmp_path, "explain", CASE, "--ruleset", "coach-pack", "--at", EVENING,
                                      "--format", "json"))
     verdicts = {v["rule"]: v for v in explained["rules"]}
-    assert verdicts["coach-pack/thank-you-day-of-or-next"]["chain"] == ["levo-5-things@1.0.0",
+    assert verdicts["coach-pack/thank-you-day-of-or-next"]["chain"] == ["levo-5-things@1.1.0",
                                                                         f"coach-pack@1.0.0 overrides: {REASON}"]
     assert verdicts["coach-pack/no-emoji-in-follow-ups"]["chain"] == ["coach-pack@1.0.0"]
     text = _followup(tmp_path, "explain", CASE, "--ruleset", "coach-pack", "--at", EVENING,

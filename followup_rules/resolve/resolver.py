@@ -1,0 +1,84 @@
+"""From one evaluation to advice: each source's position, merged by the policy, constrained by the
+employer's instructions and the sources' don'ts, with consistent warnings, in plain words and in
+order of urgency. What comes next (steps waiting only on an earlier step) is added by
+`with_next` from a second, projected evaluation (`pipeline.advise` runs it)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Sequence
+
+from followup_rules.core.case import Case
+from followup_rules.resolve.advice import Action, Advice, RulesetRef, SetAside
+from followup_rules.resolve.consistency import reconcile
+from followup_rules.resolve.constraints import constrain
+from followup_rules.resolve.evaluation import Evaluation
+from followup_rules.resolve.merge import merge_actions, merge_cautions, merge_expectations
+from followup_rules.resolve.position import source_result
+from followup_rules.resolve.steps import after, done, is_step
+from followup_rules.resolve.wording import names_of, sentence, urgency
+
+
+def build_advice(evaluation: Evaluation, policy: str, precedence: Sequence[str] = ()) -> Advice:
+    """The advice of one evaluation under `policy` (`precedence`: ruleset ids, first wins)."""
+    case, at, calendar = evaluation.case, evaluation.at, evaluation.calendar
+    order = tuple(precedence) or tuple(c.ruleset.id for c in evaluation.compiled)
+    results = tuple(source_result(c, evaluation.fired, evaluation.facts, case, calendar) for c in evaluation.compiled)
+    merged = merge_actions(results, policy, at, order, calendar)
+    constrained = constrain(merged, case, at, evaluation.compiled, policy, order, calendar)
+    cautions, conflicts = reconcile(merge_cautions([w for r in results for w in r.warnings]), constrained.actions,
+                                    bool(evaluation.facts.values.get("process.ended")))
+    aside = _one_each([s for r in results for s in r.set_aside] + list(constrained.set_aside))
+    actions = tuple(sorted((worded(a, case, at) for a in constrained.actions), key=urgency))
+    per_source = tuple(replace(r, actions=tuple(worded(a, case, at) for a in r.actions)) for r in results)
+    return Advice(at, case.name, case.timezone_name, policy,
+                  tuple(RulesetRef.of(c.ruleset) for c in evaluation.compiled), actions, tuple(cautions),
+                  merge_expectations(results), per_source, tuple(constrained.conflicts) + tuple(conflicts),
+                  tuple(replace(s, action=worded(s.action, case, at)) for s in aside), evaluation)
+
+
+def worded(action: Action, case: Case, at: datetime) -> Action:
+    """The action with its people's names and its plain sentence."""
+    names = names_of(case, action.to)
+    return replace(action, names=names, sentence=sentence(action, names, at, case.timezone))
+
+
+def _one_each(aside: Sequence[SetAside]) -> list[SetAside]:
+    """One set-aside entry per action, citing every rule behind it and behind its setting aside."""
+    found: dict[tuple[object, ...], SetAside] = {}
+    for entry in aside:
+        key = entry.action.key
+        if key in found:
+            seen = found[key]
+            found[key] = replace(seen, action=replace(seen.action, by=seen.action.by + entry.action.by),
+                                 by=tuple(dict.fromkeys(seen.by + entry.by)))
+        else:
+            found[key] = entry
+    return list(found.values())
+
+
+def next_situation(evaluation: Evaluation, advice: Advice) -> tuple[Case, datetime, str] | None:
+    """The situation to project what comes next from: the case once the interview is over, or once
+    the advised steps are done at their targets; None when there is nothing to project."""
+    case, at = evaluation.case, evaluation.at
+    if evaluation.facts.values.get("interview.in_progress"):
+        return case, case.interview.end, "after the interview ends"
+    steps = [a for a in advice.actions if is_step(a) and a.projected is None]
+    if not steps:
+        return None
+    moments = [(a, max(a.window.target, at, key=lambda m: m.timestamp())) for a in steps if a.window]
+    latest = max((m for _, m in moments), key=lambda m: m.timestamp())
+    return done(case, moments), latest, after(steps)
+
+
+def with_next(advice: Advice, next_advice: Advice, precondition: str) -> Advice:
+    """`advice` with the actions that appear only once the steps are done, upcoming and marked projected."""
+    have = {a.key for a in advice.actions} | {s.action.key for s in advice.set_aside}
+    evaluation = advice.evaluation
+    assert evaluation is not None
+    projected = [worded(replace(a, state="upcoming", projected=precondition), evaluation.case, advice.at)
+                 for a in next_advice.actions if a.key not in have and a.window is not None]
+    if not projected:
+        return advice
+    return replace(advice, actions=tuple(sorted((*advice.actions, *projected), key=urgency)))
