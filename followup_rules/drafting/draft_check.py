@@ -92,18 +92,20 @@ class DraftCheck:
     analysis: DraftAnalysis
     problems: tuple[DraftProblem, ...]
     unclaimed: tuple[Flag, ...]
+    #: Rules the merged advice outvoted for this kind of message (shown, not failing).
+    outvoted: frozenset[str] = frozenset()
 
     @property
     def failed(self) -> bool:
-        """Whether a `kind: dont` rule fired on the draft."""
-        return any(p.kind == "dont" for p in self.problems)
+        """Whether a `kind: dont` rule fired on the draft (one the advice outvoted does not count)."""
+        return any(p.kind == "dont" and p.rule not in self.outvoted for p in self.problems)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "draft": self.draft, "case": self.case, "at": iso(self.at),
             "rulesets": [{"id": rid, "version": version} for rid, version in self.rulesets], "policy": self.policy,
             "failed": self.failed,
-            "problems": [p.to_dict() for p in self.problems],
+            "problems": [{**p.to_dict(), "outvoted": p.rule in self.outvoted} for p in self.problems],
             "unclaimed_findings": [_finding_dict(f) for f in self.unclaimed],
             "analysis": {k: v for k, v in self.analysis.to_dict().items() if k != "findings"},
         }
@@ -114,14 +116,18 @@ class DraftCheck:
         for problem in self.problems:
             for loc in problem.locations:
                 what = f'"{loc.text}"' if loc.text else loc.detail
-                lines.append(f"{self.draft}:{loc.line}:{loc.column}: {problem.code} {problem.rule} — {what}")
+                aside = " (outvoted: the advice follows the sources that back this message)" \
+                    if problem.rule in self.outvoted else ""
+                lines.append(f"{self.draft}:{loc.line}:{loc.column}: {problem.code} {problem.rule} — {what}{aside}")
             lines.extend(f"    “{quote}”" for quote in problem.quotes)
         for finding in self.unclaimed:
             lines.append(f'{self.draft}:{finding.line}:{finding.column}: note: {finding.kind} "{finding.text}"'
                          f" (no selected rule fired on {_FACT_OF_KIND[finding.kind]})")
         donts = sum(1 for p in self.problems if p.kind == "dont")
+        outvoted = sum(1 for p in self.problems if p.rule in self.outvoted)
         if self.problems:
-            lines.append(f"{len(self.problems)} rule(s) found problems in the draft, {donts} of them don'ts")
+            lines.append(f"{len(self.problems)} rule(s) found problems in the draft, {donts} of them don'ts"
+                         + (f"; the advice outvoted {outvoted} of them" if outvoted else ""))
         else:
             lines.append("no rule found a problem in the draft")
         return "\n".join(lines) + "\n"
@@ -168,7 +174,8 @@ def with_draft(case: Case, body: str, channel: str | None = None, kind: str | No
 
 
 def check_draft(case: Case, body: str, name: str = "<draft>", at: datetime | str | None = None,
-                selection: Selection | None = None, channel: str | None = None, kind: str | None = None) -> DraftCheck:
+                selection: Selection | None = None, channel: str | None = None, kind: str | None = None,
+                outvoted: frozenset[str] = frozenset()) -> DraftCheck:
     """Every warning rule that speaks on `body` as `case`'s draft at `at`, located in the text.
 
     A given `at` is also when the draft is to be sent; without one the check runs now and the
@@ -185,7 +192,7 @@ def check_draft(case: Case, body: str, name: str = "<draft>", at: datetime | str
     claimed = {(loc.line, loc.column, loc.detail) for p in problems for loc in p.locations if loc.text}
     unclaimed = tuple(f for f in analysis.findings if (f.line, f.column, f.kind) not in claimed)
     return DraftCheck(name, the_case.name, when, tuple((c.ruleset.id, c.ruleset.version) for c in chosen.compiled),
-                      chosen.policy, analysis, problems, unclaimed)
+                      chosen.policy, analysis, problems, unclaimed, outvoted)
 
 
 def problems_in(case: Case, facts: Facts, compiled: Sequence[Compiled]) -> tuple[DraftProblem, ...]:

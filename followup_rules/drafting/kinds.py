@@ -6,10 +6,11 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Mapping
 
 from followup_rules.core.problems import UserError
+from followup_rules.core.vocabulary import STEP_MESSAGES
 
 if TYPE_CHECKING:
     from followup_rules.core.case import Case
-    from followup_rules.resolve.advice import Action
+    from followup_rules.resolve.advice import Action, Advice
 
 KINDS: tuple[str, ...] = (
     "thank_you", "thank_you_group_lead", "follow_up", "final_follow_up", "materials", "rejection_reply",
@@ -95,3 +96,18 @@ def posted(case: "Case", action: "Action | None" = None) -> bool:
     """Whether the case (its planned draft) or the action says the note will go by post."""
     planned = case.draft is not None and case.draft.channel == "note_mailed"
     return planned or (action is not None and action.channel == "note_mailed")
+
+
+def next_kind(advice: Advice) -> str | None:
+    """The case draft kind of the message the advice expects next (its most urgent message), if any."""
+    expected = next((a for a in advice.actions if a.projected is None and a.action in STEP_MESSAGES), None)
+    return STEP_MESSAGES[expected.action] if expected is not None else None
+
+
+def outvoted(advice: Advice, draft_kind: str) -> frozenset[str]:
+    """Rules the merge outvoted on the advised message of `draft_kind`: a draft for that action,
+    sent when advised, is no failure for tripping them (the advice shows the conflict)."""
+    actions = {action for action, kind in STEP_MESSAGES.items() if kind == draft_kind}
+    return frozenset(c.rule for conflict in advice.conflicts if conflict.action in actions
+                     for side in conflict.sides[1:] for c in side.by)
+

@@ -217,9 +217,12 @@ class Conflict:
     about: str
     sides: tuple[Side, ...]
     resolution: str
+    #: The advised action the conflict is about, if it is about one.
+    action: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"about": self.about, "sides": [s.to_dict() for s in self.sides], "resolution": self.resolution}
+        return {"about": self.about, "action": self.action, "sides": [s.to_dict() for s in self.sides],
+                "resolution": self.resolution}
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,6 @@ def reconcile(cautions: Sequence[Caution], actions: Sequence[Action],
         conflicts.append(Conflict(caution.code,
                                   (Side(f"{action.action.replace('_', ' ')} now", action.by),
                                    Side(caution.code.replace("_", " "), caution.by)),
-                                  "the advice follows the sources that back the action"))
+                                  "the advice follows the sources that back the action", action.action))
         kept.remove(caution)
     return kept, conflicts

@@ -84,8 +84,29 @@ def constrain(actions: Sequence[Action], case: Case, at: datetime, compiled: Seq
             continue
         outcome, found = _Planner(action, case, at, compiled, calendar).settle(policy, order)
         conflicts += found
+        if isinstance(outcome, Action) and outcome.action == "place_call":
+            outcome = _in_call_hours(outcome, at, calendar)
         (aside if isinstance(outcome, SetAside) else kept).append(outcome)  # type: ignore[arg-type]
     return Constrained(tuple(kept), tuple(aside), tuple(conflicts))
+
+
+def _in_call_hours(action: Action, at: datetime, calendar: BusinessCalendar) -> Action | SetAside:
+    """A call placed in call hours on a business day (ARCHITECTURE.md: 09:00-17:00 local), whatever
+    the sources say; set aside when its window has none left."""
+    window = action.window
+    start = window.target if window is not None and window.target.timestamp() > at.timestamp() else at
+    closes = window.closes if window is not None else None
+    moment = calendar.working_moment(start, closes)
+    if moment is None:
+        return SetAside(action, "no call hours (09:00-17:00 on a business day) are left in its window")
+    if window is not None and moment.timestamp() == window.target.timestamp():
+        return action
+    note = f"placed in call hours: {moment:%Y-%m-%d %H:%M} (09:00-17:00 local on a business day)"
+    opens = window.opens if window is not None and window.opens.timestamp() <= moment.timestamp() else moment
+    new = Window(opens if window is not None else moment, moment, closes, (window.steps if window else ()) + (note,),
+                 window.soft if window is not None else False)
+    trace = action.trace.changed(note) if action.trace else None
+    return replace(action, window=new, state=new.state(at), trace=trace)
 
 
 def _binds(objection: Objection, action: Action, objectors: Sequence[str], policy: str, order: Sequence[str]) -> bool:
@@ -111,7 +132,7 @@ def _conflict(action: Action, objections: Sequence[Objection]) -> Conflict:
     code = objections[0].rule.rule.then.warning or ""
     name = f"{action.action} #{action.ordinal}" if action.ordinal else action.action
     return Conflict(f"{name}: {code}", (Side(keep, action.by), Side(objections[0].rule.rule.says, against)),
-                    "kept: more sources back it than object to it")
+                    "kept: more sources back it than object to it", action.action)
 
 
 class _Planner:

@@ -19,7 +19,7 @@ the moment evaluated.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Sequence
 
 from followup_rules.core.business_days import BusinessCalendar
@@ -164,9 +164,16 @@ def _settle(backers: Sequence[Stance], moment: datetime, at: datetime, calendar:
 
 
 def _working(moment: datetime, window: Window, calendar: BusinessCalendar) -> datetime:
-    """`moment`, or the first working-hours moment after it inside `window` (a business day if one fits)."""
+    """`moment`, or the first working-hours moment after it inside `window` (a business day if one
+    fits); never a local midnight, which is no time to send anything."""
     for business_only in (True, False):
         found = calendar.working_moment(moment, window.closes, business_only=business_only)
         if found is not None:
             return found
-    return moment
+    local = moment.astimezone(moment.tzinfo)
+    if (local.hour, local.minute, local.second, local.microsecond) != (0, 0, 0, 0):
+        return moment
+    # No working hour fits (a window that ends before 09:00): the middle of what is left of it.
+    end = window.closes if window.closes is not None else moment + timedelta(hours=12)
+    middle = moment + (end - moment) / 2
+    return middle.replace(minute=middle.minute - middle.minute % 15, second=0, microsecond=0)

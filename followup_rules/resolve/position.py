@@ -7,6 +7,7 @@ business) or its history did (something already done).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -86,6 +87,9 @@ def source_result(compiled: Compiled, fired: frozenset[str] | set[str], facts: F
         if isinstance(bound, SetAside):
             set_aside.append(SetAside(bound.action, bound.reason, (cite,)))
             continue
+        if bound.window is not window:
+            # The source's position is its window as the employer's instructions leave it.
+            bound = replace(bound, by=(replace(cite, window=bound.window),))
         actions.append(bound)
         if bound.state == "overdue" and then.late_warning:
             closed = bound.window.closes.isoformat() if bound.window and bound.window.closes else None

@@ -7,6 +7,7 @@ import sys
 import click
 
 from followup_rules.cli.options import AT, FORMAT, Selecting, echo_json, selecting
+from followup_rules.core.vocabulary import OUT_KINDS
 
 
 @click.command("check")
@@ -15,22 +16,30 @@ from followup_rules.cli.options import AT, FORMAT, Selecting, echo_json, selecti
               help="The case the draft belongs to.")
 @click.option("--channel", type=click.Choice(["email", "linkedin", "letter"]), default=None,
               help="How the draft will be sent (default: the case's draft channel, else email).")
-@click.option("--kind", type=click.Choice(["thank_you", "follow_up", "materials", "resource",
-                                           "competing_offer_notice", "rejection_response", "feedback_request",
-                                           "other"]),
-              default=None, help="What the draft is (default: the case's draft kind, else follow_up).")
+@click.option("--kind", type=click.Choice(OUT_KINDS),
+              default=None, help="What the draft is (default: the case's draft kind, else the message the advice "
+                                 "expects next, else follow_up).")
 @AT
 @selecting
 @FORMAT
 def command(draft_file: str, case_file: str, channel: str | None, kind: str | None, at: str | None,
             choices: Selecting, fmt: str) -> None:
     """Check the text in DRAFT as CASE's draft; exit 1 when a don't rule fires on it."""
+    from dataclasses import replace
+
+    from followup_rules import pipeline
     from followup_rules.core.case import load_case
     from followup_rules.drafting.draft_check import check_draft, read_draft
+    from followup_rules.drafting.kinds import next_kind, outvoted
 
     body = read_draft(draft_file)
     case = load_case(case_file)
-    result = check_draft(case, body, draft_file, at, choices.select(case), channel, kind)
+    selection = choices.select(case)
+    # What the advice expects at that moment: the kind of message to check, and which sources it outvoted.
+    advice = pipeline.advise(replace(case, draft=None), pipeline.moment(at, case), selection, observe=False,
+                             ahead=False)
+    kind = kind or (case.draft.kind if case.draft else None) or next_kind(advice) or "follow_up"
+    result = check_draft(case, body, draft_file, at, selection, channel, kind, outvoted(advice, kind))
     if fmt == "json":
         echo_json(result.to_dict())
     else:
