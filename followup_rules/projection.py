@@ -121,12 +121,12 @@ def project(case: Case, start: datetime, selection: Selection, max_steps: int = 
         advice = build_advice(evaluation, policy, order)
         closing.update((a.action, a) for a in advice.actions if a.action in CLOSING_ACTIONS)
         stop = next((a for a in advice.actions if a.action == _STOP), None)
+        if evaluation.facts.values.get("interview.in_progress"):
+            when = case.interview.end  # no message goes during the interview: the plan starts at its end
+            continue
         candidates = [(a, _stop_outweighed(stop, a, policy, order)) for a in advice.actions
                       if is_step(a) and _done_key(a) not in taken_keys]
         due = [(a, despite) for a, despite in candidates if despite is not None]
-        if not due and evaluation.facts.values.get("interview.in_progress"):
-            when = case.interview.end  # the plan starts when the interview ends
-            continue
         if not due:
             ended = "stop" if stop is not None else "done"
             break

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from typing import TYPE_CHECKING, Mapping
 
 from followup_rules.core.problems import UserError
@@ -104,10 +105,12 @@ def next_kind(advice: Advice) -> str | None:
     return STEP_MESSAGES[expected.action] if expected is not None else None
 
 
-def outvoted(advice: Advice, draft_kind: str) -> frozenset[str]:
+def outvoted(advice: Advice, draft_kind: str, sent: datetime) -> frozenset[str]:
     """Rules the merge outvoted on the advised message of `draft_kind`: a draft for that action,
-    sent when advised, is no failure for tripping them (the advice shows the conflict)."""
-    actions = {action for action, kind in STEP_MESSAGES.items() if kind == draft_kind}
-    return frozenset(c.rule for conflict in advice.conflicts if conflict.action in actions
+    sent at `sent` inside the advised window, is no failure for tripping them (the advice shows the
+    conflict). Sent outside it, every rule counts."""
+    kinds = {action for action, kind in STEP_MESSAGES.items() if kind == draft_kind}
+    advised = {a.action for a in advice.actions if a.action in kinds and a.projected is None
+               and (a.window is None or a.window.contains(sent))}
+    return frozenset(c.rule for conflict in advice.conflicts if conflict.action in advised
                      for side in conflict.sides[1:] for c in side.by)
-

@@ -6,9 +6,9 @@
   raised at all; what is still to do about the ending (answering a rejection) stays.
 - Two warnings that cannot both hold (too early and too late for the same message) are shown once
   as a conflict between the sources that raised them.
-- A timing warning on the case's draft that contradicts an advised action (one source says too
-  early or too late while the merged advice says now) is shown once as a conflict with the action's
-  backers. (About history, it is only noted: see the first point.)
+- A timing warning that contradicts an advised action (one source says too early for a draft, or
+  too late for a step still to take, while the merged advice says now) is shown once as a conflict
+  with the action's backers. (About a message already sent it is only noted: see the first point.)
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def reconcile(cautions: Sequence[Caution], actions: Sequence[Action],
                                        Side(f"too late ({late})", tuple(x for c in other for x in c.by))),
                                       "the sources disagree; neither warning is raised"))
             kept = [c for c in kept if c.code not in (early, late)]
-    for caution in [c for c in kept if c.subject != "history"]:
+    for caution in [c for c in kept if c.subject != "history" or c.code not in PAST_WARNINGS]:
         action = next((a for a in actions if a.action == TIMING.get(caution.code) and a.state == "open"
                        and a.projected is None), None)
         if action is None:

@@ -9,7 +9,7 @@ without a window adds its content and citation to the timed advice it joins.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 from followup_rules.core.business_days import BusinessCalendar
 from followup_rules.core.ruleset import Style
@@ -60,13 +60,18 @@ def _stances(timed: Sequence[Action]) -> list[Stance]:
 def _merge_group(actions: list[Action], policy: str, at: datetime, order: Sequence[str],
                  calendar: BusinessCalendar) -> Action:
     timed = [a for a in actions if a.window is not None]
-    positions = tuple(Position(_ruleset(a), tuple(c.rule for c in a.by), a.window,
-                               a.window.state(at) if a.window else None) for a in actions)
+    stances = _stances(timed)
+    rules: dict[str, list[str]] = {}
+    for a in actions:
+        rules.setdefault(_ruleset(a), []).extend(c.rule for c in a.by)
+    windows = {s.ruleset: s.window for s in stances}
+    positions = tuple(Position(rid, tuple(dict.fromkeys(found)), windows.get(rid),
+                               windows[rid].state(at) if rid in windows else None) for rid, found in rules.items())
     if not timed:
         trace = MergeTrace(policy, positions, "no source times it: it stands whenever it applies", "none",
                            tuple(dict.fromkeys(_ruleset(a) for a in actions)), ())
         return _combined(actions, actions, None, "open", (), trace)
-    choice = choose(_stances(timed), policy, at, order, calendar)
+    choice = choose(stances, policy, at, order, calendar)
     backing = set(choice.backers)
     backers = [a for a in timed if _ruleset(a) in backing]
     joiners = [a for a in actions if a.window is None]
@@ -103,7 +108,7 @@ def _combined(actions: list[Action], timed: list[Action], window: Window | None,
                   about=first.about, about_name=first.about_name, trace=trace)
 
 
-def merge_styles(styles: Any) -> tuple[Style, ...]:
+def merge_styles(styles: Iterable[Iterable[Style]]) -> tuple[Style, ...]:
     """One constraint per style code, the strictest (the fewest paragraphs), in first-seen order."""
     merged: dict[str, Style] = {}
     for group in styles:

@@ -58,12 +58,16 @@ def _one_each(aside: Sequence[SetAside]) -> list[SetAside]:
     return list(found.values())
 
 
+#: The precondition of everything projected from a case whose interview is still on.
+AFTER_INTERVIEW = "after the interview ends"
+
+
 def next_situation(evaluation: Evaluation, advice: Advice) -> tuple[Case, datetime, str] | None:
     """The situation to project what comes next from: the case once the interview is over, or once
     the advised steps are done at their targets; None when there is nothing to project."""
     case, at = evaluation.case, evaluation.at
     if evaluation.facts.values.get("interview.in_progress"):
-        return case, case.interview.end, "after the interview ends"
+        return case, case.interview.end, AFTER_INTERVIEW
     steps = [a for a in advice.actions if is_step(a) and a.projected is None]
     if not steps:
         return None
@@ -73,12 +77,21 @@ def next_situation(evaluation: Evaluation, advice: Advice) -> tuple[Case, dateti
 
 
 def with_next(advice: Advice, next_advice: Advice, precondition: str) -> Advice:
-    """`advice` with the actions that appear only once the steps are done, upcoming and marked projected."""
-    have = {a.key for a in advice.actions} | {s.action.key for s in advice.set_aside}
+    """`advice` with the actions that appear only once the steps are done, upcoming and marked projected.
+
+    While the interview is on, the sources that time a step from its end have not all spoken yet, so
+    a step not yet open (upcoming, or set aside by a minority) is shown as planned for the interview's
+    end instead."""
     evaluation = advice.evaluation
     assert evaluation is not None
+    waiting = {a.key for a in advice.actions if a.state == "upcoming"} | {s.action.key for s in advice.set_aside}
+    replaced = waiting if precondition == AFTER_INTERVIEW else set()
+    have = ({a.key for a in advice.actions} | {s.action.key for s in advice.set_aside}) - replaced
     projected = [worded(replace(a, state="upcoming", projected=precondition), evaluation.case, advice.at)
                  for a in next_advice.actions if a.key not in have and a.window is not None]
     if not projected:
         return advice
-    return replace(advice, actions=tuple(sorted((*advice.actions, *projected), key=urgency)))
+    keys = {a.key for a in projected}
+    kept = [a for a in advice.actions if a.key not in keys]
+    return replace(advice, actions=tuple(sorted((*kept, *projected), key=urgency)),
+                   set_aside=tuple(s for s in advice.set_aside if s.action.key not in keys))

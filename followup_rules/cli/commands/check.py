@@ -36,10 +36,12 @@ def command(draft_file: str, case_file: str, channel: str | None, kind: str | No
     case = load_case(case_file)
     selection = choices.select(case)
     # What the advice expects at that moment: the kind of message to check, and which sources it outvoted.
-    advice = pipeline.advise(replace(case, draft=None), pipeline.moment(at, case), selection, observe=False,
-                             ahead=False)
+    when = pipeline.moment(at, case)
+    advice = pipeline.advise(replace(case, draft=None), when, selection, observe=False, ahead=False)
     kind = kind or (case.draft.kind if case.draft else None) or next_kind(advice) or "follow_up"
-    result = check_draft(case, body, draft_file, at, selection, channel, kind, outvoted(advice, kind))
+    # Without --at the draft keeps the sending time the case gives it.
+    sent = case.draft.at if at is None and case.draft is not None and case.draft.at is not None else when
+    result = check_draft(case, body, draft_file, at, selection, channel, kind, outvoted(advice, kind, sent))
     if fmt == "json":
         echo_json(result.to_dict())
     else:
