@@ -144,6 +144,17 @@ def test_after_a_rejection_nothing_is_said_about_a_note_sent_too_early() -> None
                                                                if w.code == "rejection_unanswered"}
 
 
+def test_warnings_that_contradict_each_other_are_one_conflict_between_named_sources() -> None:
+    # The evening after a panel: 000's 24 hours have passed, 002 (reading A) still says wait 48 hours.
+    advice = api.advise(ROOT / "examples" / "panel-multiple-interviewers.yaml", "2025-09-17T21:00:00-07:00")
+    codes = {w.code for w in advice.warnings}
+    assert not {"thank_you_too_early", "thank_you_late"} & codes
+    [conflict] = [c for c in advice.conflicts if c.about == "thank_you_too_early / thank_you_late"]
+    early, late = conflict.sides
+    assert [c.rule for c in early.by] == ["how-often/wait-48h-thank-you"]
+    assert [c.rule for c in late.by] == ["remotejobscape-dos-donts/thank-you-within-24h"]
+
+
 def test_styles_merge_to_one_constraint_per_code_the_strictest() -> None:
     assert merge_styles([[Style("concise", 3), Style("genuine")], [Style("concise", 2)], [Style("concise")]]) \
         == (Style("concise", 2), Style("genuine"))
