@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 from followup_rules.core.ruleset import Ruleset, Style
 
@@ -19,7 +19,7 @@ def iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
-def strongest(strengths: Any) -> str:
+def strongest(strengths: Iterable[str]) -> str:
     """The strongest of some strengths (``should`` when there are none)."""
     found = [s for s in strengths if s in STRENGTHS]
     return min(found, key=STRENGTHS.index) if found else "should"

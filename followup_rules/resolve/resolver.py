@@ -68,7 +68,10 @@ def next_situation(evaluation: Evaluation, advice: Advice) -> tuple[Case, dateti
     case, at = evaluation.case, evaluation.at
     if evaluation.facts.values.get("interview.in_progress"):
         return case, case.interview.end, AFTER_INTERVIEW
-    steps = [a for a in advice.actions if is_step(a) and a.projected is None]
+    planned = [a for a in advice.actions if is_step(a) and a.projected is None]
+    # The steps due now are done first; when none is, the next one to come.
+    steps = [a for a in planned if a.state != "upcoming"] or [
+        a for a in planned if a.window and a.window.target == min(b.window.target for b in planned if b.window)]
     if not steps:
         return None
     moments = [(a, max(a.window.target, at, key=lambda m: m.timestamp())) for a in steps if a.window]
@@ -77,16 +80,15 @@ def next_situation(evaluation: Evaluation, advice: Advice) -> tuple[Case, dateti
 
 
 def with_next(advice: Advice, next_advice: Advice, precondition: str) -> Advice:
-    """`advice` with the actions that appear only once the steps are done, upcoming and marked projected.
+    """`advice` with what the steps being done brings, upcoming and marked projected.
 
-    While the interview is on, the sources that time a step from its end have not all spoken yet, so
-    a step not yet open (upcoming, or set aside by a minority) is shown as planned for the interview's
-    end instead."""
+    A step not yet open now (upcoming, or set aside) is shown as planned in the projected situation
+    when it appears there: sources that wait on the earlier step (or on the interview's end) have
+    not spoken yet, so the projection is the better estimate, and it is the date `timeline` gives."""
     evaluation = advice.evaluation
     assert evaluation is not None
     waiting = {a.key for a in advice.actions if a.state == "upcoming"} | {s.action.key for s in advice.set_aside}
-    replaced = waiting if precondition == AFTER_INTERVIEW else set()
-    have = ({a.key for a in advice.actions} | {s.action.key for s in advice.set_aside}) - replaced
+    have = ({a.key for a in advice.actions} | {s.action.key for s in advice.set_aside}) - waiting
     projected = [worded(replace(a, state="upcoming", projected=precondition), evaluation.case, advice.at)
                  for a in next_advice.actions if a.key not in have and a.window is not None]
     if not projected:

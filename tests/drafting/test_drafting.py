@@ -475,7 +475,11 @@ def test_schedule_keeps_the_target_the_rules_agree_with() -> None:
     index, action = action_of(advice, "send_follow_up")
     draft = compose.compose(action, index, case, advice)
     assert schedule.objections(draft, "email", action, case, advice, action.window.target) == ()
-    day_before = action.window.opens - timedelta(days=1)
+    # 001 counts its week from the interview, and so does its "not before a week" don't.
+    week = next(c.window for c in action.by if c.rule == "levo-5-things/first-follow-up-1-2-weeks")
+    assert week is not None
+    assert schedule.objections(draft, "email", action, case, advice, week.target) == ()
+    day_before = week.opens - timedelta(days=1)
     early = schedule.objections(draft, "email", action, case, advice, day_before)
     assert ("follow_up_too_early", True) in [(o.code, o.timing) for o in early]
     plan = schedule.schedule(draft, "email", action, case, advice)
