@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from followup_rules.core.ruleset import Condition, ParamRef
 
@@ -96,6 +96,38 @@ def test(op: str, actual: Any, expected: Any) -> bool:
     if op == "ge":
         return bool(actual >= expected)
     raise ValueError(f"unknown operator {op!r}")
+
+
+Predicate = Callable[[Mapping[str, Any]], bool]
+
+#: Comparisons a predicate makes without `test`'s dispatch; null facts fail them all.
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": lambda a, e: bool(a == e), "in": lambda a, e: a in e,
+    "lt": lambda a, e: bool(a < e), "le": lambda a, e: bool(a <= e),
+    "gt": lambda a, e: bool(a > e), "ge": lambda a, e: bool(a >= e),
+}
+
+
+def predicate(condition: Condition, params: Mapping[str, Any]) -> Predicate:
+    """`evaluate(condition, facts, params).passed` as a function of the facts, built once for
+    screening many fact sets (short-circuited, nothing recorded)."""
+    if condition.kind == "test":
+        expected = resolve_value(condition.value, params)
+        if condition.param is not None:
+            constant = test(condition.op, params.get(condition.param), expected)
+            return lambda facts: constant
+        fact, op = condition.fact or "", condition.op
+        compare = _COMPARE.get(op)
+        if compare is not None:
+            return lambda facts: (actual := facts.get(fact)) is not None and compare(actual, expected)
+        return lambda facts: test(op, facts.get(fact), expected)
+    children = tuple(predicate(child, params) for child in condition.children)
+    if condition.kind == "all":
+        return lambda facts: all(child(facts) for child in children)
+    if condition.kind == "any":
+        return lambda facts: any(child(facts) for child in children)
+    inner = children[0]
+    return lambda facts: not inner(facts)
 
 
 def evaluate(condition: Condition, facts: Mapping[str, Any], params: Mapping[str, Any]) -> Outcome:

@@ -17,14 +17,15 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 from followup_rules.core.business_days import WORKING_HOURS, BusinessCalendar
 from followup_rules.core.case import Case, Draft
 from followup_rules.core.moments import local_date, start_of_day
+from followup_rules.core.ruleset import Condition
 from followup_rules.core.vocabulary import STEP_MESSAGES
 from followup_rules.engine.compiler import Compiled, CompiledRule
-from followup_rules.engine.conditions import evaluate
+from followup_rules.engine.conditions import Predicate, evaluate, predicate
 from followup_rules.facts.derive import derive
 from followup_rules.resolve.advice import Action, Citation, Conflict, Override, SetAside, Side, Window
 from followup_rules.resolve.position import citation
@@ -146,6 +147,16 @@ class _Planner:
         self.moment = window.target if window is not None and window.target.timestamp() > at.timestamp() else at
         self.kind = STEP_MESSAGES[action.action]
         self.channel = action.channel or _DEFAULT_CHANNEL.get(action.action, "email")
+        self._derived: dict[tuple[float, str], Mapping[str, Any]] = {}
+
+    def _facts(self, moment: datetime, channel: str) -> Mapping[str, Any]:
+        """The case's facts with the message planned for `moment` by `channel` (derived once each)."""
+        key = (moment.timestamp(), channel)
+        if key not in self._derived:
+            draft = Draft(self.kind, channel, tuple(self.action.to), "", moment)
+            self._derived[key] = derive(replace(self.case, draft=draft),
+                                        max(moment, self.at, key=lambda m: m.timestamp()), self.calendar).values
+        return self._derived[key]
 
     def _objects(self, objection: Objection, moment: datetime, channel: str) -> bool:
         """Whether `objection` still speaks with the message sent at `moment` by `channel`."""
@@ -153,18 +164,16 @@ class _Planner:
 
     def objections(self, moment: datetime, only: CompiledRule | None = None,
                    channel: str | None = None) -> list[Objection]:
-        draft = Draft(self.kind, channel or self.channel, tuple(self.action.to), "", moment)
-        facts = derive(replace(self.case, draft=draft), max(moment, self.at, key=lambda m: m.timestamp()),
-                       self.calendar)
+        values = self._facts(moment, channel or self.channel)
         found = []
         for comp in self.compiled:
-            for crule in _planning_rules(comp):
-                if only is not None and crule is not only:
+            for crule, holds, kinds in _planning_rules(comp):
+                if only is not None and crule is not only or kinds is not None and self.kind not in kinds:
                     continue
                 assert crule.condition is not None
-                outcome = evaluate(crule.condition, facts.values, comp.params)
-                if not outcome.passed:
+                if not holds(values):
                     continue
+                outcome = evaluate(crule.condition, values, comp.params)
                 drafted = {s.condition.fact for s in outcome.supporting()
                            if (s.condition.fact or "").startswith("draft.")}
                 if drafted and drafted <= PLANNED_FACTS | TIME_FACTS and drafted - {"draft.present"}:
@@ -239,13 +248,23 @@ class _Planner:
 
 
 @lru_cache(maxsize=256)
-def _planning_rules(compiled: Compiled) -> tuple[CompiledRule, ...]:
-    """The warning rules of a ruleset that test a planned message's kind, channel, recipients or time."""
+def _planning_rules(compiled: Compiled) -> tuple[tuple[CompiledRule, Predicate, frozenset[str] | None], ...]:
+    """The warning rules of a ruleset that test a planned message's kind, channel, recipients or time,
+    each with its predicate and the draft kinds it can speak on (None: any)."""
     found = []
     for crule in compiled.rules:
         if crule.rule.then.warning is None or crule.condition is None:
             continue
         facts = {leaf.fact for leaf in crule.condition.leaves() if leaf.fact}
         if facts & (PLANNED_FACTS | TIME_FACTS) - {"draft.present"}:
-            found.append(crule)
+            found.append((crule, predicate(crule.condition, compiled.params), _kinds(crule.condition)))
     return tuple(found)
+
+
+def _kinds(condition: Condition) -> frozenset[str] | None:
+    """The draft kinds a condition can hold for, when a test it requires names them."""
+    tests = [condition] if condition.kind == "test" else list(condition.children) if condition.kind == "all" else []
+    for leaf in tests:
+        if leaf.kind == "test" and leaf.fact == "draft.kind" and leaf.op in ("eq", "in"):
+            return frozenset([leaf.value] if leaf.op == "eq" else leaf.value)
+    return None

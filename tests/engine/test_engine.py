@@ -13,7 +13,7 @@ from followup_rules.core._yaml import Document
 from followup_rules.core.problems import UserError
 from followup_rules.core.vocabulary import ANCHORS, FACTS, anchor_fact
 from followup_rules.engine.compiler import compile_ruleset
-from followup_rules.engine.conditions import evaluate
+from followup_rules.engine.conditions import evaluate, predicate
 from followup_rules.engine.durable import Engine, dumps, shards
 from followup_rules.rules.load import parse_ruleset
 
@@ -107,6 +107,17 @@ ENGINE = Engine([GENERATED])
 @given(facts=facts_strategy())
 def test_engine_matches_explain_evaluator(facts: dict[str, Any]) -> None:
     assert ENGINE.fire(facts) == evaluator_fired(GENERATED, facts)
+
+
+PREDICATES = [(r.key, predicate(r.condition, GENERATED.params)) for r in GENERATED.rules if r.condition is not None]
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(facts=facts_strategy())
+def test_predicates_match_the_explain_evaluator(facts: dict[str, Any]) -> None:
+    fired = evaluator_fired(GENERATED, facts)
+    assert {key for key, holds in PREDICATES if holds(facts)} == {r.key for r in GENERATED.rules
+                                                                   if r.condition is not None and r.key in fired}
 
 
 def test_four_hundred_rules_compile_shard_and_evaluate_exactly() -> None:
