@@ -91,6 +91,26 @@ def advice_validator() -> Draft202012Validator:
     return Draft202012Validator(schema)
 
 
+InProcess = Callable[..., "tuple[int, str, str]"]
+
+
+@pytest.fixture
+def followup_in_process(capsys: pytest.CaptureFixture[str]) -> InProcess:
+    """`followup ARGS` in this process as `main` runs it (user errors exit 2): (exit code, stdout, stderr)."""
+    from followup_rules.cli.main import main
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = 0
+        try:
+            main(list(args))
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
 @pytest.fixture(scope="session")
 def run_followup() -> RunFollowup:
     """Run `python -m followup_rules ARGS` in the repository with piped output, timing it.

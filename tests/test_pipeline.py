@@ -11,7 +11,6 @@ from typing import Any, Callable
 import pytest
 from icalendar import Calendar
 
-from followup_rules.cli.main import main
 from followup_rules.core.problems import UserError
 from followup_rules.engine.durable import Engine
 from followup_rules.pipeline import find_upward, select
@@ -25,19 +24,13 @@ Run = Callable[..., tuple[int, str, str]]
 
 
 @pytest.fixture
-def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Run:
+def run(followup_in_process: Run, monkeypatch: pytest.MonkeyPatch) -> Run:
     """`followup ARGS` in this process, from folder `cwd`: (exit code, stdout, stderr)."""
     monkeypatch.setenv("FOLLOWUP_FROM", "Maya Goldberg <maya@example.com>")
 
     def followup(cwd: Path, *args: str) -> tuple[int, str, str]:
         monkeypatch.chdir(cwd)
-        code = 0
-        try:
-            main(list(args))
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        out, err = capsys.readouterr()
-        return code, out, err
+        return followup_in_process(*args)
 
     return followup
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-import pytest
 from click.testing import CliRunner, Result
 
-from followup_rules.cli.main import cli, main
+from followup_rules.cli.main import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (str(ROOT / "examples" / "just-after-interview.yaml"), "--at", "2025-03-06T16:00:00-05:00")
@@ -72,10 +71,8 @@ def test_why_not_on_a_rule_that_fired_says_it_fired() -> None:
         *README, "--why-not", "--rule", "thank-you-within-24h").stdout
 
 
-def test_an_unknown_rule_gets_a_did_you_mean(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as exited:
-        main(["explain", *README, "--rule", "thank-you-within24h"])
-    out, err = capsys.readouterr()
-    assert exited.value.code == 2 and out == ""
+def test_an_unknown_rule_gets_a_did_you_mean(followup_in_process: Callable[..., tuple[int, str, str]]) -> None:
+    code, out, err = followup_in_process("explain", *README, "--rule", "thank-you-within24h")
     lines = err.splitlines()
+    assert code == 2 and out == ""
     assert len(lines) == 1 and "did you mean 'thank-you-within-24h'" in lines[0], err

@@ -6,11 +6,9 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pytest
-
-from followup_rules.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
@@ -23,16 +21,6 @@ CASE_KIND = {"thank_you": "thank_you", "thank_you_group_lead": "thank_you", "fol
              "linkedin_note": "linkedin_request"}
 
 
-def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = 0
-    try:
-        main(list(args))
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def _at(path: Path) -> str:
     match = re.search(r"^# at: (\S+)$", path.read_text(encoding="utf-8"), re.MULTILINE)
     assert match
@@ -41,17 +29,18 @@ def _at(path: Path) -> str:
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_every_drafted_message_passes_check_at_its_advised_moment(
-        path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+        path: Path, tmp_path: Path, followup_in_process: Callable[..., tuple[int, str, str]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FOLLOWUP_FROM", "Alex Candidate <alex@example.com>")
     at = _at(path)
-    code, out, err = _run(capsys, "advise", str(path), "--at", at, "--format", "json")
+    code, out, err = followup_in_process("advise", str(path), "--at", at, "--format", "json")
     assert code == 0, err
     actions: list[dict[str, Any]] = json.loads(out)["actions"]
     checked = 0
     for number, action in enumerate(actions, 1):
         if action["projected"] or action["action"] == "place_call":
             continue  # a projected step waits on another; a call script is spoken, not sent
-        code, out, err = _run(capsys, "draft", str(path), "--at", at, "--action", str(number), "--format", "json")
+        code, out, err = followup_in_process("draft", str(path), "--at", at, "--action", str(number), "--format", "json")
         if code == 2 and "not a message to draft" in err:
             continue
         assert code == 0, err
@@ -63,7 +52,7 @@ def test_every_drafted_message_passes_check_at_its_advised_moment(
             when = message["meta"].get("send_at") or max(at, action["window"]["target"] if action["window"] else at)
             text = tmp_path / f"{number}-{checked}.txt"
             text.write_text(message["body"], encoding="utf-8")
-            code, out, err = _run(capsys, "check", str(text), "--case", str(path), "--at", when,
+            code, out, err = followup_in_process("check", str(text), "--case", str(path), "--at", when,
                                   "--kind", CASE_KIND[drafted["kind"]], "--channel", channel)
             assert code == 0, f"{path.stem} action {number} ({action['action']}), sent {when}:\n{out}{err}"
             checked += 1

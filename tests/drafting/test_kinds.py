@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any, Callable
 
 import pytest
 
 from followup_rules import api
-from followup_rules.cli.main import main
 from followup_rules.drafting.kinds import next_kind, outvoted
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,13 +28,12 @@ Maya Goldberg
 """
 
 
-def check(capsys: pytest.CaptureFixture[str], text: Path, *args: str) -> tuple[int, dict[str, object]]:
-    try:
-        main(["check", str(text), "--case", str(README), "--format", "json", *args])
-        code = 0
-    except SystemExit as exited:
-        code = exited.code if isinstance(exited.code, int) else 1
-    return code, json.loads(capsys.readouterr().out)
+Followup = Callable[..., tuple[int, str, str]]
+
+
+def check(followup: Followup, text: Path, *args: str) -> tuple[int, dict[str, Any]]:
+    code, out, _ = followup("check", str(text), "--case", str(README), "--format", "json", *args)
+    return code, json.loads(out)
 
 
 @pytest.fixture()
@@ -60,22 +59,22 @@ def test_outvoted_rules_count_only_inside_the_advised_window() -> None:
     assert outvoted(advice, "follow_up", advice.at) == frozenset()
 
 
-def test_check_without_a_kind_checks_the_expected_thank_you(capsys: pytest.CaptureFixture[str],
+def test_check_without_a_kind_checks_the_expected_thank_you(followup_in_process: Followup,
                                                             thanks: Path) -> None:
-    code, result = check(capsys, thanks, "--at", NOW)
+    code, result = check(followup_in_process, thanks, "--at", NOW)
     problems = result["problems"]
     assert code == 0 and result["failed"] is False
-    assert [(p["code"], p["outvoted"]) for p in problems] == [("thank_you_too_early", True)]  # type: ignore[index]
+    assert [(p["code"], p["outvoted"]) for p in problems] == [("thank_you_too_early", True)]
 
 
-def test_the_same_text_checked_as_a_follow_up_fails(capsys: pytest.CaptureFixture[str], thanks: Path) -> None:
-    code, result = check(capsys, thanks, "--at", NOW, "--kind", "follow_up")
-    codes = {p["code"] for p in result["problems"]}  # type: ignore[attr-defined]
+def test_the_same_text_checked_as_a_follow_up_fails(followup_in_process: Followup, thanks: Path) -> None:
+    code, result = check(followup_in_process, thanks, "--at", NOW, "--kind", "follow_up")
+    codes = {p["code"] for p in result["problems"]}
     assert code == 1 and result["failed"] is True and "follow_up_too_early" in codes
 
 
-def test_a_thank_you_sent_after_the_window_fails_on_the_outvoted_rule(capsys: pytest.CaptureFixture[str],
+def test_a_thank_you_sent_after_the_window_fails_on_the_outvoted_rule(followup_in_process: Followup,
                                                                        thanks: Path) -> None:
-    code, result = check(capsys, thanks, "--at", "2025-03-08T09:00:00-05:00", "--kind", "thank_you")
-    by_rule = {p["rule"]: p for p in result["problems"]}  # type: ignore[attr-defined]
+    code, result = check(followup_in_process, thanks, "--at", "2025-03-08T09:00:00-05:00", "--kind", "thank_you")
+    by_rule = {p["rule"]: p for p in result["problems"]}
     assert code == 1 and by_rule["how-often/wait-48h-thank-you"]["outvoted"] is False
