@@ -114,15 +114,16 @@ def _order(action: Action) -> tuple[Any, ...]:
     return (moment, action.action, action.ordinal or 0, action.code or "", action.to)
 
 
-def merge(results: Sequence[SourceResult], policy: str, at: datetime,
-          precedence: Sequence[str] = ()) -> tuple[tuple[Action, ...], tuple[Caution, ...], tuple[Expectation, ...]]:
-    """The merged view of per-source results under `policy`."""
+def merge(results: Sequence[SourceResult], policy: str, at: datetime, precedence: Sequence[str] = (),
+          primary: tuple[str, ...] = ()) -> tuple[tuple[Action, ...], tuple[Caution, ...], tuple[Expectation, ...]]:
+    """The merged view of per-source results under `policy`; `primary` (the primary contact) wins a
+    tie between the recipients sources name for a status question."""
     groups: dict[tuple[Any, ...], list[tuple[int, Action]]] = {}
     order = {rid: i for i, rid in enumerate(precedence or [r.ruleset for r in results])}
     for result in results:
         for action in result.actions:
             groups.setdefault(action.key, []).append((order.get(result.ruleset, len(order)), action))
-    merged = [_merge_group([a for _, a in sorted(items, key=lambda x: x[0])], policy, at)
+    merged = [_merge_group([a for _, a in sorted(items, key=lambda x: x[0])], policy, at, primary)
               for items in groups.values()]
     warnings: dict[str, list[Caution]] = {}
     for result in results:
@@ -140,7 +141,7 @@ def merge(results: Sequence[SourceResult], policy: str, at: datetime,
             tuple(Expectation(code, tuple(by)) for code, by in sorted(expectations.items())))
 
 
-def _merge_group(actions: list[Action], policy: str, at: datetime) -> Action:
+def _merge_group(actions: list[Action], policy: str, at: datetime, primary: tuple[str, ...] = ()) -> Action:
     timed = [a for a in actions if a.window is not None]
     windows = [a.window for a in timed if a.window is not None]
     window: Window | None
@@ -162,9 +163,9 @@ def _merge_group(actions: list[Action], policy: str, at: datetime) -> Action:
     first = backers[0]
     if first.action in STATUS_ACTIONS:
         # One contact for status questions (several sources warn against asking more people): the
-        # recipient most backers name, the first backer's on a tie.
+        # recipient most backers name; on a tie the primary contact, else the first backer's.
         votes = [a.to for a in backers if a.to]
-        to = max(votes, key=votes.count) if votes else first.to
+        to = max(votes, key=lambda v: (votes.count(v), v == primary)) if votes else first.to
     else:
         to = tuple(dict.fromkeys(p for a in backers for p in a.to))
     include = tuple(dict.fromkeys(i for a in backers for i in a.include))
@@ -213,7 +214,7 @@ def build_advice(evaluation: Evaluation, policy: str, precedence: Sequence[str] 
     """The advice of one evaluation: each ruleset's own advice, then merged under `policy`."""
     case, at, facts = evaluation.case, evaluation.at, evaluation.facts
     results = tuple(source_result(c, evaluation.fired, facts, case, evaluation.calendar) for c in evaluation.compiled)
-    actions, warnings, expectations = merge(results, policy, at, precedence)
+    actions, warnings, expectations = merge(results, policy, at, precedence, facts.people["primary_contact"])
     refs = tuple(RulesetRef.of(c.ruleset) for c in evaluation.compiled)
     return Advice(at, case.name, case.timezone_name, policy, refs, actions, warnings, expectations, results,
                   evaluation)

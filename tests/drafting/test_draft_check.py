@@ -225,3 +225,64 @@ def test_a_negated_test_locates_like_its_positive_form() -> None:
     assert [(s.condition.fact, s.negated) for s in support] == [("draft.present", False), ("draft.paragraphs", True)]
     (location,) = locate(support, analysis, ())
     assert (location.line, location.column, location.detail) == (1, 1, "5 paragraphs; the rule allows at most 3")
+
+
+ASSISTANT_DRAFT = """Dear Thomas,
+
+I am super pumped about the Operations Manager role. I definately want to recieve good news about
+the warehouse automation rollout. So when will I hear back??
+
+My wife and I just got back from a family trip to Lisbon, which was lovely.
+
+Best regards,
+Grace Kim
+"""
+
+
+def test_the_writing_assistant_reports_typos_pressure_oversharing_and_slang_once_each_with_sources(
+        tmp_path: Path) -> None:
+    path = tmp_path / "draft.txt"
+    path.write_text(ASSISTANT_DRAFT, encoding="utf-8")
+    result = run(str(path), "--case", str(CASE), "--at", CLEAN_AT, "--format", "json")
+    findings = json.loads(result.stdout)["findings"]
+    by_text = {f["text"].replace("\n", " "): f for f in findings if f["text"]}
+    expected = {
+        "super pumped": ("slang", {"remotejobscape-dos-donts/no-emoji-slang"}),
+        "definately": ("misspelling", {"remotejobscape-dos-donts/proofread"}),
+        "recieve": ("misspelling", {"remotejobscape-dos-donts/proofread"}),
+        "So when will I hear back??": ("pushy", {"levo-5-things/careful-language", "comprehensive-guide/not-pushy",
+                                                 "remotejobscape-dos-donts/not-desperate-pushy"}),
+        "My wife and I just got back from a family trip": ("overshare", {"remotejobscape-dos-donts/no-oversharing"}),
+    }
+    assert set(by_text) == set(expected)
+    for words, (kind, rules) in expected.items():
+        finding = by_text[words]
+        line, column = where(ASSISTANT_DRAFT, words.split(" ")[0])
+        assert (finding["detail"], finding["line"], finding["column"]) == (kind, line, column)
+        assert rules <= {r["rule"] for r in finding["rules"]}
+        assert all(r["quote"] and r["source"] for r in finding["rules"])
+    assert by_text["definately"]["fix"] == "definitely" and by_text["recieve"]["fix"] == "receive"
+    text = run(str(path), "--case", str(CASE), "--at", CLEAN_AT).stdout
+    assert text.count('— "definately" (did you mean "definitely"?)') == 1
+
+
+@pytest.mark.parametrize("example", sorted((ROOT / "examples").glob("*.yaml")), ids=lambda p: p.stem)
+def test_no_name_company_or_topic_of_a_case_is_a_misspelling(example: Path) -> None:
+    from followup_rules.facts.derive import case_words
+
+    case = load_case(example)
+    drafts = [case.draft.body] if case.draft else []
+    drafts += [(ROOT / "examples" / "draft-five-paragraphs.txt").read_text(encoding="utf-8")] * (
+        example.stem == "draft-with-problems")
+    advice = api.advise(case, re.search(r"^# at: (\S+)$", example.read_text(encoding="utf-8"), re.M).group(1))  # type: ignore[union-attr]
+    from followup_rules.drafting import compose, kinds
+
+    for index, action in enumerate(advice.actions, 1):
+        if kinds.is_message(action):
+            drafts += [compose.compose(m, index, case, advice).body for m in compose.messages(action, case, advice)]
+    own = {w.lower() for phrase in case_words(case) for w in re.findall(r"[^\W\d_]+", phrase)}
+    for body in drafts:
+        result = check_draft(case, body, "draft.txt", advice.at)
+        typos = [f.text.lower() for f in result.analysis.findings if f.kind == "misspelling"]
+        assert not set(typos) & own, (example.name, typos)
+        assert typos == [], (example.name, typos)

@@ -1,0 +1,98 @@
+"""`followup agenda`: every application's actions by urgency, what waits on employers, broken files named."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from followup_rules import api
+from followup_rules.cli.main import cli, main
+from followup_rules.tracking.agenda import URGENCIES
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+AT = "2025-03-06T16:00:00-05:00"
+
+
+def agenda(*args: str) -> str:
+    result = CliRunner().invoke(cli, ["agenda", *args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_every_example_action_is_listed_sorted_by_urgency() -> None:
+    data = json.loads(agenda(str(EXAMPLES), "--at", AT, "--format", "json"))
+    cases = sorted(EXAMPLES.glob("*.yaml"))
+    assert data["cases"] == len(cases) and data["broken"] == []
+    for path in cases:
+        advice = api.advise(path, AT)
+        listed = [i for i in data["items"] if Path(i["case"]).name == path.name]
+        assert [i["action"] for i in sorted(listed, key=lambda i: i["number"])] == [a.action for a in advice.actions]
+    ranks = [URGENCIES.index(i["urgency"]) for i in data["items"]]
+    assert ranks == sorted(ranks) and ranks[0] == 0, "overdue first"
+    overdue = data["items"][0]
+    assert (overdue["company"], overdue["action"], overdue["people"]) == (
+        "Kestrel Mobility GmbH", "send_follow_up", ["Aylin Kaya"])
+    thank = next(i for i in data["items"] if i["company"] == "Hudson Ledger Partners" and i["action"] == "send_thank_you")
+    assert thank["urgency"] == "this week" and thank["due"] == "2025-03-07T15:00:00-05:00"
+    assert any(w["company"] == "Hudson Ledger Partners" and w["until"] == "2025-03-14" for w in data["waiting"])
+
+
+def test_text_lists_company_person_what_and_by_when_under_each_urgency() -> None:
+    out = agenda(str(EXAMPLES), "--at", AT)
+    assert out.index("Overdue (1)") < out.index("Due today") < out.index("This week") < out.index("Upcoming")
+    assert ("Hudson Ledger Partners: Send thank-you to Rosa Hernandez — opens Fri 2025-03-07 00:00, "
+            "by Fri 2025-03-07 15:00") in out
+    assert "Waiting on the employer" in out and "they said they would decide by then (2025-03-14)" in out
+
+
+def test_one_broken_case_is_named_with_its_place_and_the_others_still_listed(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for path in EXAMPLES.glob("*.yaml"):
+        shutil.copy(path, tmp_path / path.name)
+    broken = tmp_path / "zz-broken.yaml"
+    broken.write_text("candidate:\n  name: Kim\n  timezone: Mars/Olympus\napplication: {company: X, position: Y}\n"
+                      "interviews: []\n", encoding="utf-8")
+    main_exit = None
+    try:
+        main(["agenda", str(tmp_path), "--at", AT])
+    except SystemExit as exc:
+        main_exit = exc.code
+    captured = capsys.readouterr()
+    assert main_exit in (None, 0)
+    assert f"error: {broken}:5:13: FR011" in captured.err
+    assert "Could not read (1)" in captured.out and "Kestrel Mobility GmbH: Send follow-up #1" in captured.out
+
+
+def test_exit_2_only_when_every_case_failed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "a.yaml").write_text("candidate: [\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as exit_:
+        main(["agenda", str(tmp_path)])
+    assert exit_.value.code == 2 and f"{tmp_path / 'a.yaml'}:2:1: FR003" in capsys.readouterr().err
+
+
+def test_markdown_and_ics() -> None:
+    md = agenda(str(EXAMPLES / "just-after-interview.yaml"), "--at", AT, "--format", "markdown")
+    assert md.startswith("# Agenda at 2025-03-06 16:00 EST") and "| Hudson Ledger Partners | Rosa Hernandez |" in md
+    ics = agenda(str(EXAMPLES / "just-after-interview.yaml"), "--at", AT, "--format", "ics")
+    from icalendar import Calendar
+
+    events = Calendar.from_ical(ics).walk("VEVENT")
+    assert len(events) == len(api.advise(EXAMPLES / "just-after-interview.yaml", AT).actions)
+    assert any(str(e["SUMMARY"]) == "Hudson Ledger Partners: Send thank-you to Rosa Hernandez" for e in events)
+
+
+def test_mail_is_a_dry_run_digest_through_the_email_channel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("FOLLOWUP_FROM", "Alex Rivera <alex@example.com>")
+    monkeypatch.setenv("FOLLOWUP_SMTP_HOST", "127.0.0.1")
+    result = CliRunner().invoke(cli, ["agenda", str(EXAMPLES), "--at", AT, "--mail"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "Dry run: nothing was sent." in result.stderr
+    assert "Subject: Follow-up agenda for Thu 2025-03-06: 1 overdue, 13 due today, 1 this week" in result.stderr
+    assert "To: Alex Rivera <alex@example.com>" in result.stderr
