@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from followup_rules import api
-from followup_rules.pipeline import moment
 from followup_rules.core.case import Contact, case_from_mapping
 from followup_rules.core.problems import UserError
 from followup_rules.drafting import compose
 from followup_rules.facts.derive import derive
+from followup_rules.pipeline import moment
 
 CASE: dict[str, Any] = {
     "candidate": {"name": "Alex Rivera", "timezone": "America/New_York", "country": "US"},
