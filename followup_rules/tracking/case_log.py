@@ -89,7 +89,7 @@ def record(path: str | os.PathLike[str], entries: Sequence[Entry]) -> Case:
     text = Path(path).read_text(encoding="utf-8")
     yaml, data = _round_trip(text)
     for entry in entries:
-        _add(data, entry, case)
+        _add(data, entry)
     out = io.StringIO()
     yaml.dump(data, out)
     updated = out.getvalue()
@@ -113,7 +113,7 @@ def _round_trip(text: str) -> tuple[Any, Any]:
     return yaml, yaml.load(text)
 
 
-def _add(data: Any, entry: Entry, case: Case) -> None:
+def _add(data: Any, entry: Entry) -> None:
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
     if entry.direction == "materials":

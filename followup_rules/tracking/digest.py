@@ -74,7 +74,7 @@ def _cell(value: str) -> str:
 
 
 def ics(agenda: Agenda) -> bytes:
-    """Each action as a 30-minute event when it is due (now, once that has passed), with its deadline."""
+    """Each action as a 30-minute event when its window opens (now, once that has passed), with its deadline."""
     from icalendar import Calendar, Event
 
     calendar = Calendar()
@@ -83,7 +83,7 @@ def ics(agenda: Agenda) -> bytes:
     now = agenda.at.astimezone(timezone.utc)
     for item in agenda.items:
         event = Event()
-        start = max(item.opens or now, now) if item.urgency in ("overdue", "today") else (item.opens or now)
+        start = max(item.opens or now, now)
         event.add("uid", _uid(item))
         event.add("dtstamp", now)
         event.add("dtstart", start.astimezone(timezone.utc))

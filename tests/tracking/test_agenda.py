@@ -96,3 +96,43 @@ def test_mail_is_a_dry_run_digest_through_the_email_channel(tmp_path: Path, monk
     assert "Dry run: nothing was sent." in result.stderr
     assert "Subject: Follow-up agenda for Thu 2025-03-06: 1 overdue, 13 due today, 1 this week" in result.stderr
     assert "To: Alex Rivera <alex@example.com>" in result.stderr
+
+
+def test_mail_send_delivers_the_digest_once_to_a_local_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typing import Any
+
+    from aiosmtpd.controller import Controller
+
+    class Box:
+        def __init__(self) -> None:
+            self.received: list[Any] = []
+
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            self.received.append(envelope)
+            return "250 OK"
+
+    class Local(Controller):
+        def _trigger_server(self) -> None:
+            assert self.server is not None
+            self.port = self.server.sockets[0].getsockname()[1]
+            super()._trigger_server()
+
+    box = Box()
+    controller = Local(box, hostname="127.0.0.1", port=0)
+    controller.start()
+    try:
+        settings = tmp_path / "settings.yaml"
+        settings.write_text(f"from: Alex Rivera <alex@example.com>\njournal: {tmp_path / 'journal.sqlite3'}\n"
+                            f"smtp:\n  host: 127.0.0.1\n  port: {controller.port}\n  security: none\n", encoding="utf-8")
+        settings.chmod(0o600)
+        monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+        args = ["agenda", str(EXAMPLES), "--at", AT, "--mail", "--send", "--settings", str(settings)]
+        for _ in range(2):
+            result = CliRunner().invoke(cli, args, catch_exceptions=False)
+            assert result.exit_code == 0, result.output
+    finally:
+        controller.stop()
+    [envelope] = box.received
+    assert envelope.rcpt_tos == ["alex@example.com"]
+    assert b"Kestrel Mobility GmbH: Send follow-up #1 to Aylin Kaya" in envelope.original_content
+    assert "duplicate: already sent" in result.stderr
