@@ -19,6 +19,7 @@ from followup_rules.core.problems import Problem, UserError
 from followup_rules.pipeline import Selection, advise, moment
 from followup_rules.projection import names_of, title
 from followup_rules.resolve.advice import Action, Advice
+from followup_rules.rules.profile import PROFILE_NAME
 
 #: Urgency buckets, most urgent first.
 URGENCIES: tuple[str, ...] = ("overdue", "today", "this week", "upcoming")
@@ -118,13 +119,14 @@ def _iso(value: date | datetime | None) -> str | None:
 
 
 def case_files(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
-    """The case files named, and the .yaml, .yml and .json files directly inside the folders named."""
+    """The case files named, and the .yaml, .yml and .json files directly inside the folders named
+    (hidden files and the profile, followup.yaml, left out)."""
     files: list[Path] = []
     for given in paths:
         path = Path(given)
         if path.is_dir():
             files += sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml", ".json") and p.is_file()
-                            and not p.name.startswith("."))
+                            and not p.name.startswith(".") and p.name != PROFILE_NAME)
         else:
             files.append(path)
     return files

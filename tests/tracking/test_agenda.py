@@ -68,6 +68,13 @@ def test_one_broken_case_is_named_with_its_place_and_the_others_still_listed(
     assert "Could not read (1)" in captured.out and "Kestrel Mobility GmbH: Send follow-up #1" in captured.out
 
 
+def test_the_profile_beside_the_cases_is_not_a_case(tmp_path: Path) -> None:
+    shutil.copy(EXAMPLES / "just-after-interview.yaml", tmp_path / "hudson.yaml")
+    (tmp_path / "followup.yaml").write_text("policy: strictest\n", encoding="utf-8")
+    data = json.loads(agenda(str(tmp_path), "--at", AT, "--format", "json"))
+    assert data["cases"] == 1 and data["broken"] == []
+
+
 def test_exit_2_only_when_every_case_failed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "a.yaml").write_text("candidate: [\n", encoding="utf-8")
     with pytest.raises(SystemExit) as exit_:
