@@ -7,7 +7,7 @@ import uuid
 from datetime import timedelta, timezone
 from typing import Any
 
-from followup_rules.tracking.agenda import URGENCIES, Agenda, Item
+from followup_rules.tracking.docket import URGENCIES, Agenda, Item
 
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://pypi.org/project/followup-rules/#agenda")
 _HEADINGS = {"overdue": "Overdue", "today": "Due today", "this week": "This week", "upcoming": "Upcoming"}

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from followup_rules import api
 from followup_rules.cli.main import cli, main
-from followup_rules.tracking.agenda import URGENCIES
+from followup_rules.tracking.docket import URGENCIES
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"

@@ -10,7 +10,7 @@ import click
 from followup_rules.cli.options import SETTINGS, Selecting, echo_json, selecting
 
 if TYPE_CHECKING:
-    from followup_rules.tracking.agenda import Agenda
+    from followup_rules.tracking.docket import Agenda
 
 
 @click.command("agenda")
@@ -34,7 +34,7 @@ def command(paths: tuple[str, ...], at: str | None, fmt: str, mail: bool, really
     """
     from followup_rules.core.problems import UserError
     from followup_rules.tracking import digest
-    from followup_rules.tracking.agenda import build_agenda, case_files
+    from followup_rules.tracking.docket import build_agenda, case_files
 
     if really and not mail:
         raise UserError("--send sends the --mail digest; add --mail")

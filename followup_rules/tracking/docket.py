@@ -1,4 +1,4 @@
-"""The agenda: what is due across every application, most urgent first, and what waits on employers.
+"""The docket: what is due across every application, most urgent first, and what waits on employers.
 
 Each case is advised as `followup advise` would advise it (one selection per case, the pipeline's
 own); each action becomes one `Item` with the company, the people by name, what to do and by when.
