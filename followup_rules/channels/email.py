@@ -16,6 +16,7 @@ from followup_rules.delivery.smtp import DeliveryError, check_route, route, send
 from followup_rules.plugin.hookspecs import hookimpl
 
 if TYPE_CHECKING:
+    from datetime import datetime
     from email.headerregistry import Address
 
     from followup_rules.core.case import Case
@@ -94,6 +95,36 @@ def render(action: "Action", index: int, case: "Case", advice: "Advice", setting
                           "template": draft.template, "recipients": list(draft.to), "date": advice.at.isoformat()})
 
 
+def note(subject: str, body: str, key: str, settings: Mapping[str, Any], at: "datetime",
+         to: str | None = None) -> Artifact:
+    """A plain message from the candidate to themself (the agenda digest): to `to`, else the sender.
+
+    :raises UserError: no sender is set, or an address is not one.
+    """
+    from email.message import EmailMessage
+    from email.policy import SMTP
+    from email.utils import format_datetime, parseaddr
+
+    text = settings.get("from")
+    if not text:
+        raise UserError("no sender address for the digest: set `from:` in the settings file or FOLLOWUP_FROM")
+    try:
+        name, addr = parseaddr(text)
+        sender = _address(name, addr or text)
+        recipient = sender if to is None else _address(*parseaddr(to))
+    except ValueError as exc:
+        raise UserError(f"digest: {exc}") from None
+    message_id = f"<{key}@{sender.domain}>"
+    message = EmailMessage(policy=SMTP)
+    message["From"], message["To"], message["Subject"] = sender, recipient, subject
+    message["Date"], message["Message-ID"] = format_datetime(at), message_id
+    message.set_content(body if body.endswith("\n") else body + "\n", charset="utf-8", cte="quoted-printable")
+    return Artifact(channel=CHANNEL, action="digest", key=key, to=(str(recipient),), subject=subject, body=body,
+                    media_type="message/rfc822", data=message.as_bytes(), filename=f"{key}.eml",
+                    meta={"case": "agenda", "message_id": message_id, "from": str(sender), "kind": "digest",
+                          "date": at.isoformat()})
+
+
 def _address(name: str, addr: str) -> "Address":
     from email.errors import HeaderParseError
     from email.headerregistry import Address
@@ -124,16 +155,19 @@ def _sender(settings: Mapping[str, Any], case: "Case") -> "Address":
 
 
 def _recipient(case: "Case", person_id: str) -> "Address":
+    from followup_rules.core.case import Contact
+
     person = case.person(person_id)
     if person is None:
-        raise UserError(f"{case.name}: no interviewer has id {person_id!r}")
+        raise UserError(f"{case.name}: no interviewer or contact has id {person_id!r}")
+    what = "contact" if isinstance(person, Contact) else "interviewer"
     if not person.email:
         raise UserError(f"{case.name}: {person.name} ({person_id}) has no email address; "
-                        f"add `email:` to interviewer {person_id!r} in the case")
+                        f"add `email:` to {what} {person_id!r} in the case")
     try:
         return _address(person.name, person.email)
     except ValueError as exc:
-        raise UserError(f"{case.name}: interviewer {person_id!r}: {exc}") from None
+        raise UserError(f"{case.name}: {what} {person_id!r}: {exc}") from None
 
 
 # --- delivery -------------------------------------------------------------------------------------------

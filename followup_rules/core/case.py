@@ -19,18 +19,31 @@ from followup_rules.core.problems import Problem, UserError, did_you_mean
 
 
 @dataclass(frozen=True)
-class Interviewer:
+class Person:
+    """Someone at the employer the candidate may write to: an interviewer or another contact."""
+
     id: str
     name: str
     role: str = "other"
     email: str | None = None
     phone: str | None = None
-    lead: bool = False
     primary_contact: bool = False
     preferred_channel: str = "none"
+    linkedin_connected: bool = False
+
+
+@dataclass(frozen=True)
+class Interviewer(Person):
+    """A person who interviewed the candidate: the only people a thank-you is for."""
+
+    lead: bool = False
     known_well: bool = False
     rapport: bool = False
-    linkedin_connected: bool = False
+
+
+@dataclass(frozen=True)
+class Contact(Person):
+    """A person at the employer who did not interview the candidate (a recruiter, a coordinator)."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +115,9 @@ class Case:
     competing_offer_status: str = "none"
     competing_offer_at: datetime | None = None
     competing_offer_company: str | None = None
+    competing_offer_respond_by: date | None = None
+    preferred: bool = False
+    contacts: tuple[Contact, ...] = ()
     draft: Draft | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -110,12 +126,13 @@ class Case:
         """The latest interview: the one follow-up is about."""
         return max(self.interviews, key=lambda i: i.end)
 
-    def person(self, person_id: str) -> Interviewer | None:
+    def person(self, person_id: str) -> Person | None:
+        """The interviewer or contact with this id."""
         for interview in self.interviews:
             for person in interview.interviewers:
                 if person.id == person_id:
                     return person
-        return None
+        return next((c for c in self.contacts if c.id == person_id), None)
 
     def with_sent(self, sent: Sequence[Message], materials_at: datetime | None = None) -> Case:
         """The case as if `sent` (outgoing messages) had gone out, and, with `materials_at`, every
@@ -187,7 +204,8 @@ class _Parser:
         self.tz = self._zone(cand["timezone"])
         app = data["application"]
         interviews = tuple(self._interview(i, raw) for i, raw in enumerate(data["interviews"]))
-        ids = self._check_ids(interviews)
+        contacts = tuple(Contact(**c) for c in data.get("contacts") or ())
+        ids = self._check_ids(interviews, contacts)
         employer = data.get("employer") or {}
         instr = employer.get("instructions") or {}
         messages = tuple(self._message(i, m, ids) for i, m in enumerate(data.get("messages") or []))
@@ -225,6 +243,9 @@ class _Parser:
             competing_offer_status=offer.get("status", "none"),
             competing_offer_at=self._moment(("competing_offer", "received_at"), offer.get("received_at")),
             competing_offer_company=offer.get("company"),
+            competing_offer_respond_by=self._date(("competing_offer", "respond_by"), offer.get("respond_by")),
+            preferred=app.get("preferred", False),
+            contacts=contacts,
             draft=self._draft(data.get("draft"), ids),
             raw=data,
         )
@@ -285,19 +306,22 @@ class _Parser:
                          self_assessment=raw.get("self_assessment", "unknown"),
                          topics=tuple(raw.get("topics") or ()))
 
-    def _check_ids(self, interviews: tuple[Interview, ...]) -> list[str]:
-        seen: dict[str, Interviewer] = {}
-        for i, interview in enumerate(interviews):
-            for j, person in enumerate(interview.interviewers):
-                if person.id in seen and seen[person.id] != person:
-                    self.problems.append(self.doc.problem(("interviews", i, "interviewers", j, "id"),
-                                                          "FR044", f"interviewer id {person.id!r} is used "
-                                                          "for two different people"))
-                seen[person.id] = person
+    def _check_ids(self, interviews: tuple[Interview, ...], contacts: tuple[Contact, ...]) -> list[str]:
+        seen: dict[str, Person] = {}
+        places: list[tuple[tuple[Any, ...], Person]] = [
+            (("interviews", i, "interviewers", j, "id"), person)
+            for i, interview in enumerate(interviews) for j, person in enumerate(interview.interviewers)]
+        places += [(("contacts", k, "id"), contact) for k, contact in enumerate(contacts)]
+        for path, person in places:
+            if person.id in seen and seen[person.id] != person:
+                self.problems.append(self.doc.problem(path, "FR044", f"id {person.id!r} is used for two "
+                                                      "different people", "an interviewer and a contact "
+                                                      "need ids of their own"))
+            seen[person.id] = person
         return list(seen)
 
     def _unknown_person(self, path: tuple[Any, ...], person: str, ids: list[str]) -> None:
-        self.problems.append(self.doc.problem(path, "FR042", f"no interviewer has id {person!r}",
+        self.problems.append(self.doc.problem(path, "FR042", f"no interviewer or contact has id {person!r}",
                                               did_you_mean(person, ids) or "known ids: " + ", ".join(ids)))
 
     def _message(self, index: int, raw: Mapping[str, Any], ids: list[str]) -> Message:

@@ -17,14 +17,21 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from followup_rules.core.problems import UserError
-from followup_rules.drafting.kinds import CASE_KINDS, INDIVIDUAL_KINDS, KINDS, ONE_CONTACT_KINDS, kind_of
+from followup_rules.drafting.kinds import (
+    CASE_KINDS,
+    INDIVIDUAL_KINDS,
+    KINDS,
+    ONE_CONTACT_KINDS,
+    THANK_YOU_KINDS,
+    kind_of,
+)
 from followup_rules.drafting.sandbox import render
 from followup_rules.drafting.sentences import Speaker
 from followup_rules.facts.draft_text import analyse
 
 if TYPE_CHECKING:
     from followup_rules.core.artifact import Artifact
-    from followup_rules.core.case import Case, Interviewer
+    from followup_rules.core.case import Case, Person
     from followup_rules.facts.derive import Facts
     from followup_rules.resolve.advice import Action, Advice
 
@@ -71,7 +78,7 @@ def facts_for(case: "Case", advice: "Advice") -> "Facts":
 def _recipients(action: "Action", case: "Case", advice: "Advice", kind: str) -> tuple[str, ...]:
     people = facts_for(case, advice).people
     primary = people["primary_contact"][0]
-    to = action.to or (primary,)
+    to = _addressees(action, case, advice, kind)
     if kind == "thank_you_group_lead":
         lead = people["lead_interviewer"][0]
         return (lead,) if lead in to else to[:1]
@@ -82,12 +89,24 @@ def _recipients(action: "Action", case: "Case", advice: "Advice", kind: str) -> 
     return to
 
 
+def _addressees(action: "Action", case: "Case", advice: "Advice", kind: str) -> tuple[str, ...]:
+    """The action's people who may receive a message of `kind`; without any, the one it goes to by default.
+
+    Thanks are for the interview: only the people who were in it receive them, never a contact."""
+    people = facts_for(case, advice).people
+    if kind in THANK_YOU_KINDS:
+        interviewers = people["all_interviewers"]
+        return tuple(p for p in action.to if p in interviewers) or people["lead_interviewer"]
+    return action.to or people["primary_contact"]
+
+
 def messages(action: "Action", case: "Case", advice: "Advice", kind: str | None = None) -> tuple["Action", ...]:
     """The action as the messages to send: one per person for individual notes, one to the primary
     contact for status messages, else the action itself. Each has the recipients `compose` will use."""
     kind = kind or kind_of(action)
-    if kind in INDIVIDUAL_KINDS and len(action.to) > 1:
-        return tuple(replace(action, to=(person,)) for person in action.to)
+    to = _addressees(action, case, advice, kind)
+    if kind in INDIVIDUAL_KINDS and len(to) > 1:
+        return tuple(replace(action, to=(person,)) for person in to)
     return (replace(action, to=_recipients(action, case, advice, kind)),)
 
 
@@ -103,7 +122,7 @@ def _names(names: Sequence[str]) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def _person(person: "Interviewer") -> dict[str, Any]:
+def _person(person: "Person") -> dict[str, Any]:
     words = person.name.split()
     titled = len(words) > 2 and words[0].rstrip(".").lower() in _TITLES
     first = words[1] if titled else words[0]
@@ -124,10 +143,12 @@ def _context(case: "Case", advice: "Advice", kind: str, to: Sequence[str]) -> di
     at = advice.at
     facts = facts_for(case, advice)
     interview = case.interview
-    people = {p.id: p for p in interview.interviewers}
+    people: dict[str, Person] = {p.id: p for p in interview.interviewers}
     for i in case.interviews:
         for p in i.interviewers:
             people.setdefault(p.id, p)
+    for contact in case.contacts:
+        people.setdefault(contact.id, contact)
     recipients = [_person(people[pid]) for pid in to if pid in people]
     others = [p.name for p in interview.interviewers if p.id not in to]
     topics = [t.strip().strip(".,;:!?") for t in interview.topics if t.strip()]
@@ -179,7 +200,7 @@ def _max_paragraphs(action: "Action") -> int | None:
 
 def _fit_paragraphs(body: str, limit: int) -> str:
     """Merge the shortest neighbouring paragraphs until the body has at most `limit` (as the rules count)."""
-    while analyse(body).paragraphs > limit:
+    while analyse(body, spelling=False).paragraphs > limit:
         blocks = body.rstrip("\n").split("\n\n")
         # The greeting is the first block and the sign-off the last; only the content between merges.
         inner = list(range(1, len(blocks) - 1))

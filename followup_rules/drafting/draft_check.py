@@ -3,7 +3,8 @@
 A draft is put into a case as its ``draft`` and the selected rules that read the draft are evaluated
 as for ``explain``. A warning rule speaks on the draft when a test of a ``draft.*`` fact is part of
 what made it fire (a rule that fired only on the case's history is the advice's business, not
-the draft's). Each such rule is located in the text through the findings of ``draft.analyse``.
+the draft's). Each such rule is located in the text through the findings of ``draft.analyse``;
+a place several rules point at (often of several sources) is one `Finding` that lists them all.
 """
 
 from __future__ import annotations
@@ -12,54 +13,21 @@ import os
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Sequence
 
 from followup_rules.core._yaml import MAX_BYTES
 from followup_rules.core.case import Case, Draft
 from followup_rules.core.problems import Problem, UserError
-from followup_rules.core.ruleset import Condition
+from followup_rules.drafting._located import FACT_OF_KIND, FINDING_KINDS, Location, locate, reads_draft, supporting
 from followup_rules.engine.compiler import Compiled
-from followup_rules.engine.conditions import Outcome, evaluate
+from followup_rules.engine.conditions import evaluate
 from followup_rules.facts.derive import Facts
 from followup_rules.facts.draft_text import DraftAnalysis, Flag
 from followup_rules.pipeline import Selection, facts_of, moment, select
 from followup_rules.resolve.advice import iso
 
-#: The draft facts that count findings, and the finding kind each counts.
-FINDING_KINDS: Mapping[str, str] = {
-    "draft.emoji_count": "emoji",
-    "draft.exclamation_run": "exclamation",
-    "draft.placeholder_count": "placeholder",
-    "draft.slang_count": "slang",
-    "draft.pushy_count": "pushy",
-    "draft.overshare_count": "overshare",
-    "draft.assumes_outcome_count": "assumes_outcome",
-    "draft.negative_count": "negative",
-    "draft.mentions_competing_offer": "competing_offer",
-}
-_FACT_OF_KIND = {kind: fact for fact, kind in FINDING_KINDS.items()}
-# Facts that only say which draft it is; they locate a problem only when nothing else does.
-_QUALIFIERS = ("draft.kind", "draft.channel")
-_SYMBOLS = {"eq": "", "ne": "not ", "lt": "< ", "le": "<= ", "gt": "> ", "ge": ">= ", "in": "one of ",
-            "not_in": "none of ", "matches": "matching ", "exists": "set: "}
-_NEGATED = {"eq": "ne", "ne": "eq", "lt": "ge", "ge": "lt", "le": "gt", "gt": "le", "in": "not_in",
-            "not_in": "in"}
-
-
-@dataclass(frozen=True)
-class Location:
-    """Where in the draft a rule's problem is: a finding's words, or line 1 with a detail."""
-
-    line: int
-    column: int
-    fact: str
-    text: str = ""
-    detail: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"line": self.line, "column": self.column, "fact": self.fact, "text": self.text,
-                "detail": self.detail}
-
+__all__ = ["FINDING_KINDS", "DraftCheck", "DraftProblem", "Finding", "Location", "check_draft", "problems_in",
+           "read_draft", "with_draft"]
 
 @dataclass(frozen=True)
 class DraftProblem:
@@ -81,6 +49,44 @@ class DraftProblem:
 
 
 @dataclass(frozen=True)
+class Finding:
+    """One place in the draft and every fired rule that objects to it."""
+
+    location: Location
+    problems: tuple[DraftProblem, ...]
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(p.code for p in self.problems))
+
+    def says(self) -> str:
+        """What is at the place: the words (with their fix) or the measure."""
+        loc = self.location
+        if not loc.text:
+            return loc.detail
+        words = " ".join(loc.text.split())
+        return f'"{words}"' + (f' (did you mean "{loc.fix}"?)' if loc.fix else "")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.location.to_dict(), "codes": list(self.codes),
+                "rules": [{"rule": p.rule, "source": p.source, "code": p.code, "kind": p.kind,
+                           "severity": p.severity, "quote": list(p.quotes)} for p in self.problems]}
+
+
+def findings_of(problems: Sequence[DraftProblem]) -> tuple[Finding, ...]:
+    """The places of `problems`, each once with every problem at it, in the order of the text."""
+    places: dict[tuple[int, int, str, str], list[DraftProblem]] = {}
+    first: dict[tuple[int, int, str, str], Location] = {}
+    for problem in problems:
+        for loc in problem.locations:
+            key = (loc.line, loc.column, loc.text, "" if loc.text else loc.detail)
+            first.setdefault(key, loc)
+            if problem not in places.setdefault(key, []):
+                places[key].append(problem)
+    return tuple(Finding(first[key], tuple(places[key])) for key in sorted(places))
+
+
+@dataclass(frozen=True)
 class DraftCheck:
     """The result of checking one draft: its problems and the findings no fired rule points at."""
 
@@ -96,6 +102,10 @@ class DraftCheck:
     outvoted: frozenset[str] = frozenset()
 
     @property
+    def findings(self) -> tuple[Finding, ...]:
+        return findings_of(self.problems)
+
+    @property
     def failed(self) -> bool:
         """Whether a `kind: dont` rule fired on the draft (one the advice outvoted does not count)."""
         return any(p.kind == "dont" and p.rule not in self.outvoted for p in self.problems)
@@ -106,23 +116,31 @@ class DraftCheck:
             "rulesets": [{"id": rid, "version": version} for rid, version in self.rulesets], "policy": self.policy,
             "failed": self.failed,
             "problems": [{**p.to_dict(), "outvoted": p.rule in self.outvoted} for p in self.problems],
+            "findings": [f.to_dict() for f in self.findings],
             "unclaimed_findings": [_finding_dict(f) for f in self.unclaimed],
             "analysis": {k: v for k, v in self.analysis.to_dict().items() if k != "findings"},
         }
 
     def text(self) -> str:
-        """One compiler-style line per place, each rule's quotes under its lines, then a summary."""
+        """One compiler-style line per place naming every rule that objects to it, their quotes
+        under it (each rule's once, at its first place), then a summary."""
         lines: list[str] = []
-        for problem in self.problems:
-            for loc in problem.locations:
-                what = f'"{loc.text}"' if loc.text else loc.detail
-                aside = " (outvoted: the advice follows the sources that back this message)" \
-                    if problem.rule in self.outvoted else ""
-                lines.append(f"{self.draft}:{loc.line}:{loc.column}: {problem.code} {problem.rule} — {what}{aside}")
-            lines.extend(f"    “{quote}”" for quote in problem.quotes)
-        for finding in self.unclaimed:
-            lines.append(f'{self.draft}:{finding.line}:{finding.column}: note: {finding.kind} "{finding.text}"'
-                         f" (no selected rule fired on {_FACT_OF_KIND[finding.kind]})")
+        quoted: set[str] = set()
+        for finding in self.findings:
+            loc = finding.location
+            rules = ", ".join(p.rule for p in finding.problems)
+            aside = " (outvoted: the advice follows the sources that back this message)" \
+                if all(p.rule in self.outvoted for p in finding.problems) else ""
+            lines.append(f"{self.draft}:{loc.line}:{loc.column}: {'/'.join(finding.codes)} {rules} — "
+                         f"{finding.says()}{aside}")
+            for problem in finding.problems:
+                if problem.rule not in quoted:
+                    quoted.add(problem.rule)
+                    lines.extend(f"    “{quote}”" for quote in problem.quotes)
+        for flag in self.unclaimed:
+            fix = f' (did you mean "{flag.fix}"?)' if flag.fix else ""
+            lines.append(f'{self.draft}:{flag.line}:{flag.column}: note: {flag.kind} "{flag.text}"{fix}'
+                         f" (no selected rule fired on {FACT_OF_KIND[flag.kind]})")
         donts = sum(1 for p in self.problems if p.kind == "dont")
         outvoted = sum(1 for p in self.problems if p.rule in self.outvoted)
         if self.problems:
@@ -135,7 +153,7 @@ class DraftCheck:
 
 def _finding_dict(finding: Flag) -> dict[str, Any]:
     return {"kind": finding.kind, "line": finding.line, "column": finding.column, "text": finding.text,
-            "fact": _FACT_OF_KIND[finding.kind]}
+            "fix": finding.fix, "fact": FACT_OF_KIND[finding.kind]}
 
 
 def read_draft(path: str | os.PathLike[str]) -> str:
@@ -189,8 +207,9 @@ def check_draft(case: Case, body: str, name: str = "<draft>", at: datetime | str
     analysis = facts.draft
     assert analysis is not None, "a case with a draft has its analysis"
     problems = problems_in(the_case, facts, chosen.compiled)
-    claimed = {(loc.line, loc.column, loc.detail) for p in problems for loc in p.locations if loc.text}
-    unclaimed = tuple(f for f in analysis.findings if (f.line, f.column, f.kind) not in claimed)
+    # A fired rule on a counted fact locates every finding of its kind.
+    claimed = {loc.detail for p in problems for loc in p.locations if loc.text}
+    unclaimed = tuple(f for f in analysis.findings if f.kind not in claimed)
     return DraftCheck(name, the_case.name, when, tuple((c.ruleset.id, c.ruleset.version) for c in chosen.compiled),
                       chosen.policy, analysis, problems, unclaimed, outvoted)
 
@@ -209,96 +228,17 @@ def problems_in(case: Case, facts: Facts, compiled: Sequence[Compiled]) -> tuple
     for comp in compiled:
         for crule in comp.rules:
             rule = crule.rule
-            if rule.then.warning is None or crule.condition is None or not _reads_draft(crule.condition):
+            if rule.then.warning is None or crule.condition is None or not reads_draft(crule.condition):
                 continue
             outcome = evaluate(crule.condition, facts.values, comp.params)
             if not outcome.passed:
                 continue
-            tests = [t for t in _supporting(outcome) if (t.condition.fact or "").startswith("draft.")]
+            tests = [t for t in supporting(outcome) if (t.condition.fact or "").startswith("draft.")]
             if not tests:
                 continue
-            locations = _locate(tests, analysis, case.interview.topics)
+            body = case.draft.body if case.draft else ""
+            locations = locate(tests, analysis, case.interview.topics, body)
             problems.append(DraftProblem(crule.key, rule.kind, rule.then.warning, rule.then.severity,
                                          rule.says, rule.quotes, comp.ruleset.source_of(rule), locations))
     problems.sort(key=lambda p: (p.locations[0].line, p.locations[0].column, p.rule))
     return tuple(problems)
-
-
-def _reads_draft(condition: Condition) -> bool:
-    return any((leaf.fact or "").startswith("draft.") for leaf in condition.leaves())
-
-
-@dataclass(frozen=True)
-class _Support:
-    """A leaf test that helped a condition pass; `negated` when it did so by failing under `not`."""
-
-    condition: Condition
-    actual: Any
-    expected: Any
-    negated: bool
-
-
-def _supporting(outcome: Outcome, negated: bool = False) -> list[_Support]:
-    """The leaf tests on a passing path of `outcome`: what made the rule fire."""
-    c = outcome.condition
-    if c.kind == "test":
-        return [_Support(c, outcome.actual, outcome.expected, negated)] if outcome.passed else []
-    if not outcome.passed:
-        return []
-    if c.kind == "not":
-        # the inner condition failed; its failing tests are what the rule saw
-        return [_Support(o.condition, o.actual, o.expected, not negated)
-                for o in outcome.children[0].failing_tests() if o.condition.kind == "test"]
-    return [s for child in outcome.children for s in _supporting(child, negated)]
-
-
-def _locate(tests: list[_Support], analysis: DraftAnalysis, topics: Sequence[str]) -> tuple[Location, ...]:
-    """The places in the draft that `tests` (passing tests of draft facts) point at."""
-    by_fact: dict[str, _Support] = {}
-    for t in tests:
-        by_fact.setdefault(t.condition.fact or "", t)
-    measured = [f for f in by_fact if f != "draft.present" and f not in _QUALIFIERS]
-    facts = measured or [f for f in by_fact if f in _QUALIFIERS] or list(by_fact)
-    locations: list[Location] = []
-    for fact in facts:
-        support = by_fact[fact]
-        found = [f for f in analysis.findings if f.kind == FINDING_KINDS.get(fact)]
-        if found:
-            locations += [Location(f.line, f.column, fact, f.text, f.kind) for f in found]
-        elif fact == "draft.paragraphs":
-            locations.append(Location(1, 1, fact, detail=_paragraphs(support)))
-        elif fact == "draft.mentions_topic":
-            named = ", ".join(topics) if topics else "none recorded"
-            locations.append(Location(1, 1, fact, detail=f"names none of the interview's topics ({named})"))
-        else:
-            locations.append(Location(1, 1, fact, detail=_measure(support)))
-    return tuple(sorted(locations, key=lambda loc: (loc.line, loc.column, loc.fact, loc.text)))
-
-
-def _op(support: _Support) -> str:
-    op = support.condition.op
-    return _NEGATED.get(op, op) if support.negated else op
-
-
-def _paragraphs(support: _Support) -> str:
-    op, limit = _op(support), support.expected
-    most = {"gt": limit, "ge": limit - 1}.get(op) if isinstance(limit, int) else None
-    if most is None:
-        return f"{support.actual} paragraphs"
-    return f"{support.actual} paragraphs; the rule allows at most {most}"
-
-
-def _measure(support: _Support) -> str:
-    fact = support.condition.fact
-    when = f"{_SYMBOLS[_op(support)]}{_show(support.expected)}"
-    return f"{fact} is {_show(support.actual)}; the rule fires when it is {when}"
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, bool) or value is None:
-        return {True: "true", False: "false", None: "null"}[value]
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_show(v) for v in value) + "]"
-    return str(value)

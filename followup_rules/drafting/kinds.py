@@ -26,6 +26,8 @@ CASE_KINDS: Mapping[str, str] = {
     "linkedin_note": "linkedin_request", "call_script": "follow_up",
 }
 
+#: Kinds that thank the interviewers, and only them, for the interview.
+THANK_YOU_KINDS = frozenset({"thank_you", "thank_you_group_lead"})
 #: Kinds sent to each recipient on their own (the sources ask for one note per interviewer).
 INDIVIDUAL_KINDS = frozenset({"thank_you", "linkedin_note"})
 #: Kinds about the status, which the sources want sent to one person: the primary contact.

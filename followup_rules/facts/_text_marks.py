@@ -1,5 +1,5 @@
-"""Marks in a draft's text other than words: emojis and emoticons, runs of '!', unfilled
-placeholders, and the URLs and e-mail addresses inside which nothing counts as a finding.
+"""Marks in a draft's text other than words: emojis and emoticons, runs of '!' and pressing '?',
+unfilled placeholders, and the URLs and e-mail addresses inside which nothing counts as a finding.
 """
 
 from __future__ import annotations
@@ -46,6 +46,9 @@ _URL = re.compile(
     re.IGNORECASE,
 )
 _EXCLAMATION = re.compile(r"![!1]*")
+# A whole run of '?' and '!' with a '?' in it; matched only where a run starts, so a long run of
+# '!' costs one scan, not one per mark.
+_QUESTION_RUN = re.compile(r"(?<![?!])[?!]*\?[?!]*")
 _PLACEHOLDER = re.compile(
     r"\[[^\[\]\n]{1,80}\](?![(\[])"        # [Name], not a markdown link [text](url) or [text][ref]
     r"|\{\{[^{}\n]{1,80}\}\}|\{[^{}\n]{1,80}\}"
@@ -94,6 +97,12 @@ def _is_placeholder(token: str) -> bool:
     return any(ch.isalpha() for ch in inner) and inner not in _NOT_PLACEHOLDERS
 
 
+def url_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each URL and e-mail address of ``text``."""
+    return [(m.start(), m.end()) for m in _URL.finditer(text)] if ("@" in text or "www." in text.lower()
+                                                                  or "://" in text) else []
+
+
 def outside_urls(text: str, hits: list[tuple[int, str, str]]) -> list[tuple[int, str, str]]:
     """The hits that do not start inside a URL or an e-mail address of ``text``."""
     # URLs and addresses are looked for only when there is something they could hide.
@@ -107,3 +116,10 @@ def outside_urls(text: str, hits: list[tuple[int, str, str]]) -> list[tuple[int,
         return i >= 0 and offset < urls[i][1]
 
     return [hit for hit in hits if not in_url(hit[0])]
+
+
+def pressing_marks(text: str) -> list[tuple[int, str, str]]:
+    """Each run of '?' doubled or mixed with '!' ("??", "?!", "!?"): a question that presses; it counts as pushy."""
+    if "?" not in text:
+        return []
+    return [(m.start(), "pushy", m.group()) for m in _QUESTION_RUN.finditer(text) if len(m.group()) >= 2]

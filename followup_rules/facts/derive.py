@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Callable, Mapping
 
 from followup_rules.core.business_days import BusinessCalendar
-from followup_rules.core.case import Case, Interviewer
+from followup_rules.core.case import Case, Interviewer, Person
 from followup_rules.core.moments import days_between, local_date, start_of_day
 from followup_rules.core.vocabulary import ANCHORS, FACTS, anchor_fact
 from followup_rules.facts.draft_text import DraftAnalysis, analyse
@@ -37,6 +37,16 @@ def derive(case: Case, at: datetime, calendar: BusinessCalendar | None = None,
         raise ValueError("`at` must be timezone-aware")
     return _Deriver(case, at.astimezone(case.timezone),
                     calendar or BusinessCalendar(case.country, case.subdivision), extra_words).run()
+
+
+def case_words(case: Case) -> tuple[str, ...]:
+    """The case's names and terms, which a draft may use and no dictionary knows: people, company,
+    position, topics, materials, the other employer."""
+    people = [p.name for i in case.interviews for p in i.interviewers] + [c.name for c in case.contacts]
+    topics = [t for i in case.interviews for t in i.topics]
+    return (case.candidate_name, case.company, case.position, *people, *topics,
+            *(m.item for m in case.materials), *case.instructed_materials,
+            *((case.competing_offer_company,) if case.competing_offer_company else ()))
 
 
 def _hours(later: datetime, earlier: datetime) -> float:
@@ -74,8 +84,11 @@ class _Deriver:
     def _people(self) -> dict[str, tuple[str, ...]]:
         everyone = self.iv.interviewers
         primary = self._primary(everyone)
-        lead = next((p for p in everyone if p.lead), primary)
-        hiring = next((p for p in everyone if p.role == "hiring_manager"), primary)
+        # A thank-you is for the interview, so the lead and the hiring manager stand in for each
+        # other among the interviewers only, never for a contact who was not in the room.
+        in_room = primary if isinstance(primary, Interviewer) else self._primary_interviewer(everyone)
+        lead = next((p for p in everyone if p.lead), in_room)
+        hiring = next((p for p in everyone if p.role == "hiring_manager"), in_room)
         thanked = {m.party for m in self.out if m.kind == "thank_you" and m.at >= self.iv.end}
         if None in thanked:
             thanked = {p.id for p in everyone}
@@ -91,11 +104,17 @@ class _Deriver:
             "candidate": (),
         }
 
-    def _primary(self, everyone: tuple[Interviewer, ...]) -> Interviewer:
+    def _primary(self, everyone: tuple[Interviewer, ...]) -> Person:
+        """The instructed contact, else an interviewer or contact marked primary, else an interviewer."""
         if self.case.instructed_contact:
             person = self.case.person(self.case.instructed_contact)
             if person:
                 return person
+        marked = next((p for p in (*everyone, *self.case.contacts) if p.primary_contact), None)
+        return marked or self._primary_interviewer(everyone)
+
+    @staticmethod
+    def _primary_interviewer(everyone: tuple[Interviewer, ...]) -> Interviewer:
         tests: tuple[Callable[[Interviewer], bool], ...] = (
             lambda p: p.primary_contact, lambda p: p.role == "hiring_manager", lambda p: p.role == "recruiter_hr",
             lambda p: p.lead)
@@ -124,7 +143,7 @@ class _Deriver:
             local_date(iv.end, self.tz), local_date(at, self.tz))
         v["interviewers.known_well"] = any(p.known_well for p in everyone)
         v["interviewers.rapport"] = any(p.rapport for p in everyone)
-        named = bool(case.instructed_contact) or any(p.primary_contact for p in everyone)
+        named = bool(case.instructed_contact) or any(p.primary_contact for p in (*everyone, *case.contacts))
         v["primary_contact.known"] = named
         v["primary_contact.role"] = self.primary.role
         v["primary_contact.preferred_channel"] = self.primary.preferred_channel
@@ -133,6 +152,7 @@ class _Deriver:
         v["application.internal"] = case.internal
         v["application.personal_touch"] = case.personal_touch
         v["candidate.job_search_active"] = case.job_search_active
+        v["candidate.prefers_employer"] = case.preferred
         v["candidate.last_channel"] = self.out[-1].channel if self.out else "none"
         unconnected = {p.id for p in everyone if not p.linkedin_connected}
         requested = {m.party for m in self.out if m.kind == "linkedin_request"}
@@ -230,6 +250,12 @@ class _Deriver:
             d is None or local_date(received or at, self.tz) <= d)
         if status != "none":
             self.anchors["competing_offer"] = received or at
+        respond_by = case.competing_offer_respond_by if status != "none" else None
+        v["competing_offer.respond_by_known"] = respond_by is not None
+        v["competing_offer.respond_by_passed"] = (
+            respond_by is not None and at >= start_of_day(respond_by + timedelta(days=1), self.tz))
+        v["competing_offer.days_to_respond"] = (
+            (respond_by - local_date(at, self.tz)).days if respond_by is not None else None)
         pending = [m for m in case.materials if m.sent_at is None or m.sent_at > at]
         requested = [m for m in pending if m.origin == "requested_by_employer"]
         v["materials.requested_pending"] = len(requested)
@@ -239,16 +265,17 @@ class _Deriver:
             self.anchors["materials_requested"] = min(times) if times else self.iv.end
 
     # -- the draft ---------------------------------------------------------------
+
     def _draft(self, people: Mapping[str, tuple[str, ...]]) -> None:
         v, draft = self.v, self.case.draft
-        analysis = analyse(draft.body, self.iv.topics, self.extra_words) if draft else None
+        analysis = analyse(draft.body, self.iv.topics, self.extra_words, case_words(self.case)) if draft else None
         self.draft_analysis = analysis
         v["draft.present"] = draft is not None
         v["draft.kind"] = draft.kind if draft else "none"
         v["draft.channel"] = draft.channel if draft else "none"
         v["draft.body"] = draft.body if draft else None
         for name in ("paragraphs", "words", "emoji_count", "exclamation_run", "placeholder_count",
-                     "slang_count", "pushy_count", "overshare_count", "assumes_outcome_count",
+                     "misspelling_count", "slang_count", "pushy_count", "overshare_count", "assumes_outcome_count",
                      "negative_count"):
             v[f"draft.{name}"] = getattr(analysis, name) if analysis else 0
         v["draft.mentions_topic"] = bool(analysis and analysis.mentions_topic)

@@ -34,14 +34,15 @@ CONCISE_PARAGRAPHS = 3
 
 
 def merge_actions(results: Sequence[SourceResult], policy: str, at: datetime, order: Sequence[str],
-                  calendar: BusinessCalendar) -> list[Action]:
-    """One merged action per kind of advice, in the order the sources first give them."""
+                  calendar: BusinessCalendar, primary: tuple[str, ...] = ()) -> list[Action]:
+    """One merged action per kind of advice, in the order the sources first give them; `primary`
+    (the primary contact) wins a tie between the recipients sources name for a status question."""
     rank = {rid: i for i, rid in enumerate(order)}
     groups: dict[tuple[Any, ...], list[Action]] = {}
     for result in sorted(results, key=lambda r: rank.get(r.ruleset, len(rank))):
         for action in result.actions:
             groups.setdefault(action.key, []).append(action)
-    return [_merge_group(actions, policy, at, order, calendar) for actions in groups.values()]
+    return [_merge_group(actions, policy, at, order, calendar, primary) for actions in groups.values()]
 
 
 def _ruleset(action: Action) -> str:
@@ -58,7 +59,7 @@ def _stances(timed: Sequence[Action]) -> list[Stance]:
 
 
 def _merge_group(actions: list[Action], policy: str, at: datetime, order: Sequence[str],
-                 calendar: BusinessCalendar) -> Action:
+                 calendar: BusinessCalendar, primary: tuple[str, ...]) -> Action:
     timed = [a for a in actions if a.window is not None]
     stances = _stances(timed)
     rules: dict[str, list[str]] = {}
@@ -70,7 +71,7 @@ def _merge_group(actions: list[Action], policy: str, at: datetime, order: Sequen
     if not timed:
         trace = MergeTrace(policy, positions, "no source times it: it stands whenever it applies", "none",
                            tuple(dict.fromkeys(_ruleset(a) for a in actions)), ())
-        return _combined(actions, actions, None, "open", (), trace)
+        return _combined(actions, actions, None, "open", (), trace, primary)
     choice = choose(stances, policy, at, order, calendar)
     backing = set(choice.backers)
     backers = [a for a in timed if _ruleset(a) in backing]
@@ -80,7 +81,7 @@ def _merge_group(actions: list[Action], policy: str, at: datetime, order: Sequen
     why = tuple((_ruleset(a), _why_not(a.window, choice.window)) for a in dissenters if a.window is not None)
     trace = MergeTrace(policy, positions, choice.decision, choice.target, choice.backers,
                        tuple(dict.fromkeys(why)))
-    return _combined(backers + joiners, backers, choice.window, choice.window.state(at), dissent, trace)
+    return _combined(backers + joiners, backers, choice.window, choice.window.state(at), dissent, trace, primary)
 
 
 def _why_not(own: Window, merged: Window) -> str:
@@ -91,13 +92,13 @@ def _why_not(own: Window, merged: Window) -> str:
 
 
 def _combined(actions: list[Action], timed: list[Action], window: Window | None, state: str,
-              dissent: tuple[Dissent, ...], trace: MergeTrace) -> Action:
+              dissent: tuple[Dissent, ...], trace: MergeTrace, primary: tuple[str, ...]) -> Action:
     first = (timed or actions)[0]
     if first.action in STATUS_ACTIONS:
         # One contact for status questions (several sources warn against asking more people): the
-        # recipient most backers name, the first backer's on a tie.
+        # recipient most backers name; on a tie the primary contact, else the first backer's.
         votes = [a.to for a in actions if a.to]
-        to = max(votes, key=votes.count) if votes else first.to
+        to = max(votes, key=lambda v: (votes.count(v), v == primary)) if votes else first.to
     else:
         to = tuple(dict.fromkeys(p for a in actions for p in a.to))
     include = tuple(dict.fromkeys(i for a in actions for i in a.include))

@@ -25,7 +25,7 @@ def build_advice(evaluation: Evaluation, policy: str, precedence: Sequence[str] 
     case, at, calendar = evaluation.case, evaluation.at, evaluation.calendar
     order = tuple(precedence) or tuple(c.ruleset.id for c in evaluation.compiled)
     results = tuple(source_result(c, evaluation.fired, evaluation.facts, case, calendar) for c in evaluation.compiled)
-    merged = merge_actions(results, policy, at, order, calendar)
+    merged = merge_actions(results, policy, at, order, calendar, evaluation.facts.people["primary_contact"])
     constrained = constrain(merged, case, at, evaluation.compiled, policy, order, calendar)
     cautions, conflicts = reconcile(merge_cautions([w for r in results for w in r.warnings]), constrained.actions,
                                     bool(evaluation.facts.values.get("process.ended")))

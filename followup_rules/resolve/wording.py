@@ -56,8 +56,9 @@ def title(action: Action, names: Sequence[str], final: bool = False) -> str:
     who = joined(names)
     if action.action == "send_follow_up":
         return f"Send {'final ' if final else ''}follow-up #{action.ordinal or 1} to {who}"
-    phrase = _TITLES.get(action.action, action.action.replace("_", " ").capitalize() + ": {who}")
-    return phrase.format(who=who)
+    if action.action in _TITLES:
+        return _TITLES[action.action].format(who=who)
+    return _what(action, names, action.about.tzinfo if action.about else None)
 
 
 def day(moment: datetime, at: datetime, tz: tzinfo) -> str:
@@ -73,7 +74,7 @@ def day(moment: datetime, at: datetime, tz: tzinfo) -> str:
     return f"{local:%a} {local.day} {local:%b}"
 
 
-def _date(moment: datetime, tz: tzinfo) -> str:
+def _date(moment: datetime, tz: tzinfo | None) -> str:
     local = moment.astimezone(tz)
     return f"{local:%a} {local.day} {local:%b}"
 
@@ -94,19 +95,22 @@ def _by(closes: datetime, at: datetime, tz: tzinfo) -> str:
 def sentence(action: Action, names: Sequence[str], at: datetime, tz: tzinfo) -> str:
     """One plain sentence: what to do, for whom, and by when ("Send Rosa Hernandez a thank-you email
     today, by Fri 15:00.")."""
+    what = _what(action, names, tz)
+    when = _timing(action, at, tz)
+    return f"{what}{' ' + when if when else ''}."
+
+
+def _what(action: Action, names: Sequence[str], tz: tzinfo | None) -> str:
+    """What to do, for whom, without the when: the start of the action's sentence."""
     noun = _CHANNEL_NOUN.get(action.channel or "email", "message")
     if action.action == "send_follow_up":
         final = "final " if (action.ordinal or 1) >= 2 else ""
         if action.channel in ("phone_call", "voicemail"):
-            what = f"Call {joined(names)} for a {final}follow-up (#{action.ordinal or 1}) about the decision"
-        else:
-            what = f"Send {joined(names)} a {final}follow-up {noun} (#{action.ordinal or 1}) asking about the decision"
-    else:
-        about = f"{action.about_name}, {_date(action.about, tz)}," if action.about else "the date"
-        template = _SENTENCES.get(action.action, action.action.replace("_", " ").capitalize())
-        what = template.format(who=joined(names), noun=noun, about=about)
-    when = _timing(action, at, tz)
-    return f"{what}{' ' + when if when else ''}."
+            return f"Call {joined(names)} for a {final}follow-up (#{action.ordinal or 1}) about the decision"
+        return f"Send {joined(names)} a {final}follow-up {noun} (#{action.ordinal or 1}) asking about the decision"
+    about = f"{action.about_name}, {_date(action.about, tz or action.about.tzinfo)}," if action.about else "the date"
+    template = _SENTENCES.get(action.action, action.action.replace("_", " ").capitalize())
+    return template.format(who=joined(names), noun=noun, about=about)
 
 
 def _timing(action: Action, at: datetime, tz: tzinfo) -> str:

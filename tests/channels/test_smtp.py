@@ -184,7 +184,8 @@ def test_thank_you_arrives_intact_and_a_repeated_send_sends_nothing(server: Star
 
     box = server()
     settings = settings_file(tmp_path, journal, box.port)
-    code, out, err = send(capsys, case, settings)
+    # Not recorded in the case, so the same action is sent again: the journal alone must stop it.
+    code, out, err = send(capsys, case, settings, "--no-record")
     assert code == 0 and err == "", err
     assert out.startswith("sent: ") and "250 2.0.0 queued" in out
     [envelope] = box.received
@@ -204,10 +205,10 @@ def test_thank_you_arrives_intact_and_a_repeated_send_sends_nothing(server: Star
     assert body == draft.body and "Zoë Brontë" in body
     assert states(journal, case) == ["pending", "handed_over", "sent"]
 
-    code, out, err = send(capsys, case, settings)
+    code, out, err = send(capsys, case, settings, "--no-record")
     assert code == 0 and err == ""
     assert out.startswith("duplicate: already sent on ") and message["Message-ID"] in out
-    code, out, _ = send(capsys, case, settings, "--format", "json")
+    code, out, _ = send(capsys, case, settings, "--format", "json", "--no-record")
     assert code == 0 and '"status": "duplicate"' in out
     assert len(box.received) == 1 and box.transactions == 1, "nothing new was sent"
 
@@ -215,7 +216,7 @@ def test_thank_you_arrives_intact_and_a_repeated_send_sends_nothing(server: Star
 def test_followup_send_as_a_process(server: StartServer, case: Path, journal: Journal, tmp_path: Path,
                                     run_followup: Any) -> None:
     box = server()
-    args = ("send", str(case), "--action", str(thank_you()), "--at", AT, "--settings",
+    args = ("send", str(case), "--action", str(thank_you()), "--at", AT, "--no-record", "--settings",
             settings_file(tmp_path, journal, box.port))
     dry = run_followup(*args)
     assert dry.returncode == 0 and dry.stderr == ""
@@ -238,7 +239,7 @@ def test_individual_thank_yous_go_one_per_person_and_once(server: StartServer, j
     [index] = [i + 1 for i, a in enumerate(advice.actions) if a.action == "send_thank_you"]
     assert len(advice.actions[index - 1].to) == 2
     box = server()
-    args = ["send", str(panel), "--action", str(index), "--at", at, "--send",
+    args = ["send", str(panel), "--action", str(index), "--at", at, "--send", "--no-record",
             "--settings", settings_file(tmp_path, journal, box.port)]
     for _ in range(2):
         try:
@@ -510,3 +511,26 @@ def test_password_is_never_sent_unencrypted(server: StartServer, case: Path, jou
     assert "refusing to send the SMTP password to mail.example.org unencrypted" in err
     assert not journal.path.exists(), "refused before any attempt"
 
+
+
+def test_a_message_sent_is_recorded_in_the_case_and_the_next_advice_drops_it(
+        server: StartServer, case: Path, journal: Journal, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = case.read_text(encoding="utf-8")
+    box = server()
+    code, out, err = send(capsys, case, settings_file(tmp_path, journal, box.port))
+    assert code == 0, err
+    assert "recorded in " + str(case) + ": sent thank_you to rhernandez by email on 2025-03-06 16:00" in out
+    assert len(box.received) == 1
+    after = case.read_text(encoding="utf-8")
+    assert after.startswith(before.rstrip("\n")) and "kind: thank_you" in after[len(before):]
+    later = api.advise(case, "2025-03-06T17:00:00-05:00")
+    assert "send_thank_you" not in [a.action for a in later.actions]
+
+
+def test_no_record_leaves_the_case_as_it_was(server: StartServer, case: Path, journal: Journal, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    before = case.read_bytes()
+    box = server()
+    code, out, _ = send(capsys, case, settings_file(tmp_path, journal, box.port), "--no-record")
+    assert code == 0 and len(box.received) == 1
+    assert "recorded" not in out and case.read_bytes() == before

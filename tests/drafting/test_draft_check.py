@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -69,24 +70,28 @@ def test_problem_draft_reports_each_problem_with_rule_quote_and_place(problem_dr
     assert result.exit_code == 1, result.output
     out = result.stdout
     d = str(problem_draft)
+    # one line per place, naming every rule (of every source) that objects to it
     expected = {
         ("remotejobscape-dos-donts/no-emoji-slang", "informal_language", "😊"),
         ("remotejobscape-dos-donts/no-emoji-slang", "informal_language", "🙏"),
         ("remotejobscape-dos-donts/no-emoji-slang", "informal_language", "🚀"),
         ("remotejobscape-dos-donts/proofread", "not_proofread", "[Interviewer's Name]"),
-        ("comprehensive-guide/not-pushy", "pushy_language", "ASAP"),
-        ("levo-5-things/careful-language", "pushy_language", "ASAP"),
+        ("comprehensive-guide/not-pushy, how-often/no-overstepping, levo-5-things/careful-language, "
+         "remotejobscape-dos-donts/not-desperate-pushy", "pushy_language", "I need an answer ASAP"),
         ("remotejobscape-dos-donts/no-exclamation-runs", "informal_language", "!!!"),
     }
-    for rule, code, words in expected:
+    for rules, code, words in expected:
         line, column = where(PROBLEM_BODY, words)
-        assert f'{d}:{line}:{column}: {code} {rule} — "{words}"\n' in out
-        for quote in quotes(rule):
-            assert f"    “{quote}”\n" in out
+        assert f'{d}:{line}:{column}: {code} {rules} — "{words}"\n' in out
+        assert out.count(f"{d}:{line}:{column}: ") == 1
+        for rule in rules.split(", "):
+            for quote in quotes(rule):
+                assert out.count(f"    “{quote}”\n") == 1
     assert (f"{d}:1:1: message_too_long comprehensive-guide/max-3-paragraphs — "
             f"5 paragraphs; the rule allows at most 3\n") in out
     assert f"{d}:1:1: message_too_long pro-tips/follow-up-length — 5 paragraphs; the rule allows at most 2\n" in out
-    assert (f"{d}:1:1: generic_message comprehensive-guide/no-generic — names none of the interview's topics "
+    assert (f"{d}:1:1: generic_message comprehensive-guide/no-generic, how-often/no-generic-or-mistimed — "
+            "names none of the interview's topics "
             f"(warehouse automation rollout, vendor scorecards)\n") in out
     assert out.endswith("of them don'ts\n")
 
@@ -106,7 +111,8 @@ def test_clean_draft_sent_too_early_is_a_timing_problem(clean_draft: Path) -> No
     assert codes == {"follow_up_too_early"}
     levo = next(p for p in data["problems"] if p["rule"] == "levo-5-things/first-follow-up-not-before-a-week")
     assert levo["locations"] == [{"line": 1, "column": 1, "fact": "draft.days_after_interview", "text": "",
-                                  "detail": "draft.days_after_interview is 4; the rule fires when it is < 7"}]
+                                  "detail": "draft.days_after_interview is 4; the rule fires when it is < 7",
+                                  "fix": ""}]
 
 
 def test_json_locates_every_finding_of_a_rule(problem_draft: Path) -> None:
@@ -118,10 +124,12 @@ def test_json_locates_every_finding_of_a_rule(problem_draft: Path) -> None:
     assert careful["kind"] == "dont" and careful["code"] == "pushy_language"
     assert careful["quote"] == list(quotes("levo-5-things/careful-language"))
     pushy = api.explain(load_case(CASE), AT, ["levo-5-things"]).facts["draft.pushy_count"]
-    assert len(careful["locations"]) == pushy == data["analysis"]["pushy_count"] > 1
+    assert pushy == data["analysis"]["pushy_count"] > 1
+    # pressing phrases of one sentence are one place, quoting the sentence from the first to the last
+    assert 1 < len(careful["locations"]) < pushy
     for loc in careful["locations"]:
         assert loc["fact"] == "draft.pushy_count"
-        assert PROBLEM_BODY.split("\n")[loc["line"] - 1][loc["column"] - 1:].startswith(loc["text"])
+        assert PROBLEM_BODY.split("\n")[loc["line"] - 1][loc["column"] - 1:].startswith(loc["text"].split("\n")[0])
     # levo has no rule on emojis or placeholders: they are findings no rule claimed
     unclaimed = {(f["kind"], f["text"]) for f in data["unclaimed_findings"]}
     assert {("emoji", "😊"), ("placeholder", "[Interviewer's Name]")} <= unclaimed
@@ -144,7 +152,7 @@ def test_every_location_of_a_counted_fact_is_a_finding_of_its_kind() -> None:
         for loc in problem.locations:
             if loc.text:
                 assert loc.detail == FINDING_KINDS[loc.fact]
-                assert PROBLEM_BODY.split("\n")[loc.line - 1][loc.column - 1:].startswith(loc.text)
+                assert PROBLEM_BODY.split("\n")[loc.line - 1][loc.column - 1:].startswith(loc.text.split("\n")[0])
             else:
                 assert (loc.line, loc.column) == (1, 1) and loc.detail
     assert result.failed
@@ -200,7 +208,7 @@ def test_unknown_ruleset_is_exit_2(problem_draft: Path, capsys: pytest.CaptureFi
 
 def test_a_negated_test_locates_like_its_positive_form() -> None:
     from followup_rules.core.ruleset import Condition
-    from followup_rules.drafting.draft_check import _locate, _supporting
+    from followup_rules.drafting._located import locate, supporting
     from followup_rules.engine.conditions import evaluate
     from followup_rules.facts.draft_text import analyse
 
@@ -214,7 +222,68 @@ def test_a_negated_test_locates_like_its_positive_form() -> None:
     analysis = analyse(PROBLEM_BODY)
     outcome = evaluate(condition, {"draft.present": True, "thank_you.sent": False, "draft.paragraphs": 5}, {})
     assert outcome.passed
-    support = _supporting(outcome)
+    support = supporting(outcome)
     assert [(s.condition.fact, s.negated) for s in support] == [("draft.present", False), ("draft.paragraphs", True)]
-    (location,) = _locate(support, analysis, ())
+    (location,) = locate(support, analysis, ())
     assert (location.line, location.column, location.detail) == (1, 1, "5 paragraphs; the rule allows at most 3")
+
+
+ASSISTANT_DRAFT = """Dear Thomas,
+
+I am super pumped about the Operations Manager role. I definately want to recieve good news about
+the warehouse automation rollout. So when will I hear back??
+
+My wife and I just got back from a family trip to Lisbon, which was lovely.
+
+Best regards,
+Grace Kim
+"""
+
+
+def test_the_writing_assistant_reports_typos_pressure_oversharing_and_slang_once_each_with_sources(
+        tmp_path: Path) -> None:
+    path = tmp_path / "draft.txt"
+    path.write_text(ASSISTANT_DRAFT, encoding="utf-8")
+    result = run(str(path), "--case", str(CASE), "--at", CLEAN_AT, "--format", "json")
+    findings = json.loads(result.stdout)["findings"]
+    by_text = {f["text"].replace("\n", " "): f for f in findings if f["text"]}
+    expected = {
+        "super pumped": ("slang", {"remotejobscape-dos-donts/no-emoji-slang"}),
+        "definately": ("misspelling", {"remotejobscape-dos-donts/proofread"}),
+        "recieve": ("misspelling", {"remotejobscape-dos-donts/proofread"}),
+        "So when will I hear back??": ("pushy", {"levo-5-things/careful-language", "comprehensive-guide/not-pushy",
+                                                 "remotejobscape-dos-donts/not-desperate-pushy"}),
+        "My wife and I just got back from a family trip": ("overshare", {"remotejobscape-dos-donts/no-oversharing"}),
+    }
+    assert set(by_text) == set(expected)
+    for words, (kind, rules) in expected.items():
+        finding = by_text[words]
+        line, column = where(ASSISTANT_DRAFT, words.split(" ")[0])
+        assert (finding["detail"], finding["line"], finding["column"]) == (kind, line, column)
+        assert rules <= {r["rule"] for r in finding["rules"]}
+        assert all(r["quote"] and r["source"] for r in finding["rules"])
+    assert by_text["definately"]["fix"] == "definitely" and by_text["recieve"]["fix"] == "receive"
+    text = run(str(path), "--case", str(CASE), "--at", CLEAN_AT).stdout
+    assert text.count('— "definately" (did you mean "definitely"?)') == 1
+
+
+def test_no_name_company_or_topic_of_a_case_is_a_misspelling(example: Any) -> None:
+    """The example's own draft, the shipped draft beside it, and every message drafted for its advice."""
+    from followup_rules.drafting import compose, kinds
+    from followup_rules.facts.derive import case_words
+
+    case = load_case(example.path)
+    drafts = [case.draft.body] if case.draft else []
+    if example.path.stem == "draft-with-problems":
+        drafts.append((ROOT / "examples" / "draft-five-paragraphs.txt").read_text(encoding="utf-8"))
+    advice = api.advise(case, example.at)
+    for index, action in enumerate(advice.actions, 1):
+        if kinds.is_message(action):
+            drafts += [compose.compose(m, index, case, advice).body for m in compose.messages(action, case, advice)]
+    own = {w.lower() for phrase in case_words(case) for w in re.findall(r"[^\W\d_]+", phrase)}
+    assert len(drafts) > 1
+    for body in drafts:
+        result = check_draft(case, body, "draft.txt", advice.at)
+        typos = [f.text.lower() for f in result.analysis.findings if f.kind == "misspelling"]
+        assert not set(typos) & own, (example.path.name, typos)
+        assert typos == [], (example.path.name, typos)

@@ -21,16 +21,19 @@ if TYPE_CHECKING:
 @ACTION
 @click.option("--send", "really", is_flag=True,
               help="Really send it. Without this flag nothing is sent: it shows what would be.")
+@click.option("--no-record", "no_record", is_flag=True,
+              help="Do not add the messages sent to CASE (by default each one is recorded there, as `followup log`).")
 @SETTINGS
 @AT
 @selecting
 @FORMAT
-def command(case_file: str, index: int, really: bool, settings_file: str | None, at: str | None,
+def command(case_file: str, index: int, really: bool, no_record: bool, settings_file: str | None, at: str | None,
             choices: Selecting, fmt: str) -> None:
     """Send action N of the advice for CASE by email, each message at most once (exit 2 when one fails).
 
     An action for several people becomes one message per person when the sources ask for that
-    (individual thank-you notes); each message is journaled on its own.
+    (individual thank-you notes); each message is journaled on its own. Each message sent is
+    recorded in CASE (unless --no-record), so the next advice knows it went out.
     """
     from followup_rules.core.problems import UserError
     from followup_rules.delivery.settings import load_settings
@@ -62,11 +65,28 @@ def command(case_file: str, index: int, really: bool, settings_file: str | None,
         for artifact, receipt in results:
             if receipt.status != "failed":
                 click.echo(receipt_text(receipt, artifact), nl=False)
+    recorded = _record(case_file, advice, results) if really and not no_record else []
+    for line in recorded:
+        click.echo(f"recorded in {case_file}: {line}", err=fmt == "json")
     failures = [r for _, r in results if r.status == "failed"]
     for receipt in failures:
         click.echo(f"error: {receipt.detail}", err=True)
     if failures:
         sys.exit(2)
+
+
+def _record(case_file: str, advice: "Advice", results: Sequence[tuple["Artifact", "Receipt"]]) -> list[str]:
+    """Add each message delivered to the case file, dated as its Date header; what was recorded."""
+    from followup_rules.drafting.kinds import CASE_KINDS
+    from followup_rules.tracking.case_log import Entry, record
+
+    entries = [Entry("out", CASE_KINDS.get(str(artifact.meta.get("kind")), "other"), advice.at, person, "email",
+                     artifact.body)
+               for artifact, receipt in results if receipt.status == "sent"
+               for person in artifact.meta.get("recipients") or [None]]
+    if entries:
+        record(case_file, entries)
+    return [entry.says() for entry in entries]
 
 
 def _messages(action: "Action", case: "Case", advice: "Advice") -> Sequence["Action"]:
