@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Callable, Mapping
 
 from followup_rules.core.business_days import BusinessCalendar
-from followup_rules.core.case import Case, Interviewer, Person
+from followup_rules.core.case import Case, Draft, Interviewer, Person
 from followup_rules.core.moments import days_between, local_date, start_of_day
 from followup_rules.core.vocabulary import ANCHORS, FACTS, anchor_fact
 from followup_rules.facts.draft_text import DraftAnalysis, analyse
@@ -37,6 +37,16 @@ def derive(case: Case, at: datetime, calendar: BusinessCalendar | None = None,
         raise ValueError("`at` must be timezone-aware")
     return _Deriver(case, at.astimezone(case.timezone),
                     calendar or BusinessCalendar(case.country, case.subdivision), extra_words).run()
+
+
+def with_planned(facts: Facts, case: Case, draft: Draft, calendar: BusinessCalendar) -> Facts:
+    """`facts` (of `case` at `facts.at`) with `draft` as the case's draft: only the draft's facts are
+    derived again, since no other fact depends on the draft. Equal to deriving the case with it."""
+    deriver = _Deriver(replace(case, draft=draft), facts.at, calendar, None)
+    deriver.v, deriver.anchors = dict(facts.values), dict(facts.anchors)
+    deriver.decision = deriver._decision_date()
+    deriver._draft(facts.people)
+    return Facts(facts.at, deriver.v, facts.anchors, facts.people, deriver.draft_analysis)
 
 
 def case_words(case: Case) -> tuple[str, ...]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from followup_rules.core.business_days import WORKING_HOURS, BusinessCalendar
 from followup_rules.core.case import Case, Draft
@@ -26,7 +26,7 @@ from followup_rules.core.ruleset import Condition
 from followup_rules.core.vocabulary import STEP_MESSAGES
 from followup_rules.engine.compiler import Compiled, CompiledRule
 from followup_rules.engine.conditions import Predicate, evaluate, predicate
-from followup_rules.facts.derive import derive
+from followup_rules.facts.derive import Facts, derive, with_planned
 from followup_rules.resolve.advice import Action, Citation, Conflict, Override, SetAside, Side, Window
 from followup_rules.resolve.position import citation
 
@@ -73,17 +73,29 @@ class Constrained:
     conflicts: tuple[Conflict, ...]
 
 
-def constrain(actions: Sequence[Action], case: Case, at: datetime, compiled: Sequence[Compiled], policy: str,
+def constrain(actions: Sequence[Action], facts: Facts, case: Case, compiled: Sequence[Compiled], policy: str,
               order: Sequence[str], calendar: BusinessCalendar) -> Constrained:
-    """Apply every don't that speaks on an advised message (see the module's docstring)."""
+    """Apply every don't that speaks on an advised message (see the module's docstring); `facts` are
+    the case's at the moment advised."""
+    at = facts.at
     kept: list[Action] = []
     aside: list[SetAside] = []
     conflicts: list[Conflict] = []
+    known = {at.timestamp(): facts}
+    unplanned = replace(case, draft=None)
+
+    def base(moment: datetime) -> Facts:
+        """The case's facts when a message is planned for `moment` (derived once per moment)."""
+        when = max(moment, at, key=lambda m: m.timestamp())
+        if when.timestamp() not in known:
+            known[when.timestamp()] = derive(unplanned, when, calendar)
+        return known[when.timestamp()]
+
     for action in actions:
         if action.action not in STEP_MESSAGES:
             kept.append(action)
             continue
-        outcome, found = _Planner(action, case, at, compiled, calendar).settle(policy, order)
+        outcome, found = _Planner(action, case, at, compiled, base, calendar).settle(policy, order)
         conflicts += found
         if isinstance(outcome, Action) and outcome.action == "place_call":
             outcome = _in_call_hours(outcome, at, calendar)
@@ -140,8 +152,8 @@ class _Planner:
     """One advised message, checked as a content-free draft at chosen moments."""
 
     def __init__(self, action: Action, case: Case, at: datetime, compiled: Sequence[Compiled],
-                 calendar: BusinessCalendar) -> None:
-        self.action, self.case, self.at, self.calendar = action, case, at, calendar
+                 base: Callable[[datetime], Facts], calendar: BusinessCalendar) -> None:
+        self.action, self.case, self.at, self.base, self.calendar = action, case, at, base, calendar
         self.compiled = [c for c in compiled if _planning_rules(c)]
         window = action.window
         self.moment = window.target if window is not None and window.target.timestamp() > at.timestamp() else at
@@ -154,8 +166,7 @@ class _Planner:
         key = (moment.timestamp(), channel)
         if key not in self._derived:
             draft = Draft(self.kind, channel, tuple(self.action.to), "", moment)
-            self._derived[key] = derive(replace(self.case, draft=draft),
-                                        max(moment, self.at, key=lambda m: m.timestamp()), self.calendar).values
+            self._derived[key] = with_planned(self.base(moment), self.case, draft, self.calendar).values
         return self._derived[key]
 
     def _objects(self, objection: Objection, moment: datetime, channel: str) -> bool:

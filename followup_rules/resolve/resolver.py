@@ -26,7 +26,7 @@ def build_advice(evaluation: Evaluation, policy: str, precedence: Sequence[str] 
     order = tuple(precedence) or tuple(c.ruleset.id for c in evaluation.compiled)
     results = tuple(source_result(c, evaluation.fired, evaluation.facts, case, calendar) for c in evaluation.compiled)
     merged = merge_actions(results, policy, at, order, calendar, evaluation.facts.people["primary_contact"])
-    constrained = constrain(merged, case, at, evaluation.compiled, policy, order, calendar)
+    constrained = constrain(merged, evaluation.facts, case, evaluation.compiled, policy, order, calendar)
     cautions, conflicts = reconcile(merge_cautions([w for r in results for w in r.warnings]), constrained.actions,
                                     bool(evaluation.facts.values.get("process.ended")))
     aside = _one_each([s for r in results for s in r.set_aside] + list(constrained.set_aside))
