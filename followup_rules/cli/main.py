@@ -12,7 +12,7 @@ from followup_rules.core.problems import Problem, UserError
 
 #: Every command, by name: the module that defines it as `command`, imported when it runs.
 COMMANDS = {name: f"followup_rules.cli.commands.{name}"
-            for name in ("advise", "check", "draft", "explain", "export", "plugins", "rulesets", "send", "timeline")}
+            for name in ("advise", "batch", "check", "draft", "explain", "export", "plugins", "rulesets", "send", "timeline")}
 
 
 @click.group(cls=LazyGroup, modules=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
