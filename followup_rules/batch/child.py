@@ -140,7 +140,7 @@ class Runner:
                 try:
                     results += alone.advise([culprit])
                 except _Died as death:
-                    quarantined.append(error_record(culprit, [Problem(culprit.file, culprit.line, 1, "FR094",
+                    quarantined.append(error_record(culprit, [Problem(culprit.file, culprit.line, 1, "FR114",
                                                                       f"quarantined: {death.reason}")],
                                                     death.reason))
                 finally:

@@ -64,7 +64,7 @@ def sources(inputs: Sequence[str]) -> list[Path]:
             found += sorted(p for p in path.rglob("*") if p.suffix in CASE_SUFFIXES and p.is_file())
         elif path.is_file():
             if path.suffix not in LINES_SUFFIXES:
-                raise UserError([Problem(given, 1, 1, "FR090", "not a JSON Lines file",
+                raise UserError([Problem(given, 1, 1, "FR110", "not a JSON Lines file",
                                          "give .jsonl files (one case per line) or folders of case files")])
             found.append(path)
         else:

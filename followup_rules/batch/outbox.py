@@ -65,7 +65,7 @@ class Outbox:
             saved: dict[str, Any] = orjson.loads(path.read_bytes())
             return saved
         except orjson.JSONDecodeError:
-            raise UserError([Problem(str(path), 1, 1, "FR092", "the run record is damaged",
+            raise UserError([Problem(str(path), 1, 1, "FR112", "the run record is damaged",
                                      "start the run again in a new folder")]) from None
 
     def _resumed_job(self, job: Job, saved: dict[str, Any]) -> Job:
@@ -75,7 +75,7 @@ class Outbox:
         differs = [k for k, v in self.record.items() if saved.get(k) != v]
         differs += [k for k, v in job.to_dict().items() if k != "case_timeout" and before.to_dict().get(k) != v]
         if differs:
-            raise UserError([Problem(str(self.folder / RUN), 1, 1, "FR095", f"{self.folder} holds a run with "
+            raise UserError([Problem(str(self.folder / RUN), 1, 1, "FR115", f"{self.folder} holds a run with "
                                      f"other options ({', '.join(differs)})",
                                      "give the same inputs and options to resume it, or choose another --out")])
         return job

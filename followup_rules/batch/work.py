@@ -68,7 +68,7 @@ def advise_item(job: Job, item: Item) -> tuple[str, bytes]:
     except UserError as exc:
         return ERROR, error_record(item, exc.problems)
     except Exception as exc:  # a bug or a failing plugin: reported with the case, the run goes on
-        problem = Problem(item.file, item.line, 1, "FR093", f"advising failed: {type(exc).__name__}: {exc}")
+        problem = Problem(item.file, item.line, 1, "FR113", f"advising failed: {type(exc).__name__}: {exc}")
         return ERROR, error_record(item, [problem])
     finally:
         faulthandler.cancel_dump_traceback_later()
@@ -92,12 +92,12 @@ def _case(item: Item) -> tuple[Case, str | None]:
     try:
         data = orjson.loads(item.text)
     except orjson.JSONDecodeError as exc:
-        raise UserError([Problem(item.file, item.line, exc.colno, "FR090", f"not JSON: {exc.msg}")]) from None
+        raise UserError([Problem(item.file, item.line, exc.colno, "FR110", f"not JSON: {exc.msg}")]) from None
     if not isinstance(data, dict):
-        raise UserError([Problem(item.file, item.line, 1, "FR090", "a case line must be a JSON object")])
+        raise UserError([Problem(item.file, item.line, 1, "FR110", "a case line must be a JSON object")])
     case_id, at = data.pop("id", None), data.pop("at", None)
     if not isinstance(case_id, str) or not case_id:
-        raise UserError([Problem(item.file, item.line, 1, "FR091", "a case line needs an `id` (text)",
+        raise UserError([Problem(item.file, item.line, 1, "FR111", "a case line needs an `id` (text)",
                                  'e.g. {"id": "app-17", "at": "2025-03-06T16:00:00-05:00", "candidate": …}')])
     if at is not None and not isinstance(at, str):
         raise UserError([Problem(item.file, item.line, 1, "FR040", f"`at` must be an ISO 8601 text, not {at!r}")])

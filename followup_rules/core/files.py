@@ -70,7 +70,7 @@ class Appending:
         try:
             self._file = open(target, "r+b" if target.exists() else "w+b")
             if self._file.seek(0, os.SEEK_END) < committed:
-                raise UserError([Problem(str(target), 1, 1, "FR092", f"{target} is shorter than the run "
+                raise UserError([Problem(str(target), 1, 1, "FR112", f"{target} is shorter than the run "
                                          "recorded; it was changed since", "start the run in a new folder")])
             self._file.truncate(committed)
             self._file.seek(committed)
