@@ -49,7 +49,8 @@ def dask_results(job: Job, parts: Partitions, scheduler: str | None, workers: in
 
     cluster = None
     # No retry of a partition whose worker died: the rescue below retries its cases one by one.
-    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+    # No statistical profiler in the workers: it samples the one busy thread every 10 ms.
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0, "distributed.worker.profile.enabled": False}):
         if scheduler is None:
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
                                    dashboard_address=None, silence_logs=logging.ERROR)

@@ -8,7 +8,7 @@ same whatever finished first, and a run started again goes on where it stopped.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from itertools import islice
 from pathlib import Path
@@ -35,6 +35,10 @@ class Summary:
     seconds: float
     engine: str
     folder: Path
+    #: (seconds since the start, cases committed) after each partition of this run.
+    timeline: list[tuple[float, int]] = field(default_factory=list)
+    #: Each worker process's resident memory (MiB) after each of its partitions, by process id.
+    worker_rss: dict[int, list[float]] = field(default_factory=dict)
 
     @property
     def rate(self) -> float:
@@ -84,26 +88,31 @@ def advise_batch(inputs: Sequence[str], out: str | Path, job: Job, *, engine: st
             enumerate(items.partitions(items.read(files), partition_size)), outbox.done.partitions, None)
         results = (cluster.dask_results(run, parts, scheduler, workers) if chosen == "dask"
                    else cluster.local_results(run, parts))
-        _commit_in_order(results, outbox, on_partition)
+        timeline, worker_rss = _commit_in_order(results, outbox, on_partition, started)
     finally:
         outbox.close()
     d = outbox.done
     label = ("one local process" if chosen == "local" else f"dask at {scheduler}" if scheduler
              else f"dask, {workers} local workers")
     return Summary(d.cases, d.advised, d.failed, d.quarantined, outbox.resumed, time.perf_counter() - started,
-                   label, Path(out))
+                   label, Path(out), timeline, worker_rss)
 
 
-def _commit_in_order(results: Iterator[tuple[int, Rescued]], outbox: Outbox,
-                     on_partition: Callable[[int], None] | None) -> None:
+def _commit_in_order(results: Iterator[tuple[int, Rescued]], outbox: Outbox, on_partition: Callable[[int], None] | None,
+                     started: float) -> tuple[list[tuple[float, int]], dict[int, list[float]]]:
     waiting: dict[int, Rescued] = {}
     following = outbox.done.partitions
+    timeline: list[tuple[float, int]] = []
+    worker_rss: dict[int, list[float]] = {}
     for index, result in results:
+        part = result.partition
+        worker_rss.setdefault(part.pid, []).append(part.rss_mib)
         waiting[index] = result
         while following in waiting:
             done = waiting.pop(following)
             outbox.commit(done)
             following += 1
+            timeline.append((time.perf_counter() - started, outbox.done.cases))
             if on_partition is not None:
-                part = done.partition
-                on_partition(part.advised + part.failed + len(done.quarantined))
+                on_partition(done.partition.advised + done.partition.failed + len(done.quarantined))
+    return timeline, worker_rss
