@@ -21,6 +21,7 @@ from followup_rules.rules.load import build, load_ruleset
 _CACHE_VERSION = "1"
 
 
+@lru_cache(maxsize=None)
 def _schema_digest() -> str:
     blob = (shipped_dir("schemas") / "ruleset.schema.json").read_bytes()
     return hashlib.sha256(blob).hexdigest()[:16]

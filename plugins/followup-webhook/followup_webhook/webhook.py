@@ -18,7 +18,6 @@ import hmac
 import os
 import time
 import urllib.parse
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -129,6 +128,7 @@ def post(config: WebhookConfig, body: bytes, event: str, headers: Mapping[str, s
     import http.client
     import urllib.error
     import urllib.request
+    import uuid
     from importlib.metadata import PackageNotFoundError, version
 
     try:
