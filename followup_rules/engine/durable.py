@@ -21,6 +21,7 @@ import threading
 from typing import Any, Iterable, Mapping
 
 import durable_rules_engine as _durable
+import orjson
 
 from followup_rules.core.ruleset import digest_of
 from followup_rules.core.vocabulary import FACTS
@@ -157,7 +158,7 @@ class _Shard:
         for name, fact, pattern in self.regexes:
             text = values.get(fact)
             data[name] = isinstance(text, str) and self.patterns[pattern].search(text) is not None
-        return dumps(data) if exotic else json.dumps(data, ensure_ascii=False)
+        return dumps(data) if exotic else orjson.dumps(data).decode()
 
     def fire(self, values: Mapping[str, Any]) -> set[str]:
         fired: set[str] = set()
