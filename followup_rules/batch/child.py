@@ -25,25 +25,29 @@ from followup_rules.core.problems import Problem
 
 #: The request for the child's RSS, in the place of a case.
 _RSS = ["", 0, "", "rss"]
-#: What faulthandler writes when a case ran past the job's timeout and it ended the child. whose case ran past the job's timeout (faulthandler's).
+#: What faulthandler writes when a case ran past the job's timeout and it ended the child.
 _TIMEOUT_MARK = b"Timeout ("
 
 
 @dataclass
-class Rescued:
-    """What a partition gave: advice and error lines, and the records of quarantined cases."""
+class PartitionOutcome:
+    """What became of a partition: its advice and error lines, and the records of quarantined cases."""
 
     partition: Partition
     quarantined: list[bytes] = field(default_factory=list)
 
 
 class _Died(Exception):
+    """The child ended before giving every result; `reason` says how (a crash, or a hang)."""
+
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
 
 
 class _Child:
+    """One child process advising cases sent on its stdin, a result per line on its stdout."""
+
     def __init__(self, job: Job) -> None:
         self.process = subprocess.Popen([sys.executable, "-m", "followup_rules.batch.child"], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -53,7 +57,8 @@ class _Child:
         self.stderr = bytearray()
         self.results: list[tuple[str, bytes]] = []
         self.timeout = job.case_timeout
-        threading.Thread(target=self._drain, daemon=True).start()
+        self._drainer = threading.Thread(target=self._drain, daemon=True)
+        self._drainer.start()
         self.stdin.write(orjson.dumps(job.to_dict()) + b"\n")
 
     def _drain(self) -> None:
@@ -95,6 +100,7 @@ class _Child:
 
     def _death(self) -> str:
         code = self.process.wait()
+        self._drainer.join(timeout=10)  # its last words (faulthandler's) may still be in the pipe
         if _TIMEOUT_MARK in self.stderr:
             return f"hung: no result within {self.timeout:g} s"
         return f"crashed its worker (exit code {code})"
@@ -122,7 +128,7 @@ class Runner:
         self.job = job
         self._child: _Child | None = None
 
-    def advise(self, items: Sequence[Item]) -> Rescued:
+    def advise(self, items: Sequence[Item]) -> PartitionOutcome:
         results: list[tuple[str, bytes]] = []
         quarantined: list[bytes] = []
         pending = list(items)
@@ -148,9 +154,9 @@ class Runner:
         advice = b"".join(line + b"\n" for tag, line in results if tag == ADVICE)
         errors = b"".join(line + b"\n" for tag, line in results if tag != ADVICE)
         advised = sum(tag == ADVICE for tag, _ in results)
-        child = self._running()
-        return Rescued(Partition(advice, errors, advised, len(results) - advised, child.process.pid,
-                                 child.rss_mib()), quarantined)
+        # The memory of the child that goes on (none is started just to be asked).
+        pid, rss = (self._child.process.pid, self._child.rss_mib()) if self._child else (0, 0.0)
+        return PartitionOutcome(Partition(advice, errors, advised, len(results) - advised, pid, rss), quarantined)
 
     def _running(self) -> _Child:
         if self._child is None:

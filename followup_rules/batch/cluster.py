@@ -12,7 +12,7 @@ import logging
 import uuid
 from typing import Iterator
 
-from followup_rules.batch.child import Rescued, Runner
+from followup_rules.batch.child import PartitionOutcome, Runner
 from followup_rules.batch.items import Item, pack
 from followup_rules.batch.job import Job
 from followup_rules.batch.work import advise_partition
@@ -26,7 +26,7 @@ def dask_installed() -> bool:
     return importlib.util.find_spec("distributed") is not None
 
 
-def local_results(job: Job, parts: Partitions) -> Iterator[tuple[int, Rescued]]:
+def local_results(job: Job, parts: Partitions) -> Iterator[tuple[int, PartitionOutcome]]:
     """Every partition advised in one child process, in order."""
     runner = Runner(job)
     try:
@@ -36,7 +36,7 @@ def local_results(job: Job, parts: Partitions) -> Iterator[tuple[int, Rescued]]:
         runner.close()
 
 
-def dask_results(job: Job, parts: Partitions, scheduler: str | None, workers: int) -> Iterator[tuple[int, Rescued]]:
+def dask_results(job: Job, parts: Partitions, scheduler: str | None, workers: int) -> Iterator[tuple[int, PartitionOutcome]]:
     """Every partition advised on a Dask cluster: the one at `scheduler`, else a local one.
 
     The local cluster has `workers` processes of one thread each: durable-rules keeps its state per
@@ -75,7 +75,7 @@ def dask_results(job: Job, parts: Partitions, scheduler: str | None, workers: in
         for future in finished:
             index, items = pending.pop(future)
             try:
-                result = Rescued(future.result())
+                result = PartitionOutcome(future.result())
             except Exception:  # KilledWorker, or the worker's own error: advise this partition here
                 rescuer = rescuer or Runner(job)
                 result = rescuer.advise(items)

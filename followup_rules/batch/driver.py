@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
 from followup_rules.batch import cluster, items
-from followup_rules.batch.child import Rescued
+from followup_rules.batch.child import PartitionOutcome
 from followup_rules.batch.job import Job
 from followup_rules.batch.outbox import ERRORS, QUARANTINE, Outbox
 
@@ -98,15 +98,16 @@ def advise_batch(inputs: Sequence[str], out: str | Path, job: Job, *, engine: st
                    label, Path(out), timeline, worker_rss)
 
 
-def _commit_in_order(results: Iterator[tuple[int, Rescued]], outbox: Outbox, on_partition: Callable[[int], None] | None,
+def _commit_in_order(results: Iterator[tuple[int, PartitionOutcome]], outbox: Outbox, on_partition: Callable[[int], None] | None,
                      started: float) -> tuple[list[tuple[float, int]], dict[int, list[float]]]:
-    waiting: dict[int, Rescued] = {}
+    waiting: dict[int, PartitionOutcome] = {}
     following = outbox.done.partitions
     timeline: list[tuple[float, int]] = []
     worker_rss: dict[int, list[float]] = {}
     for index, result in results:
         part = result.partition
-        worker_rss.setdefault(part.pid, []).append(part.rss_mib)
+        if part.rss_mib:
+            worker_rss.setdefault(part.pid, []).append(part.rss_mib)
         waiting[index] = result
         while following in waiting:
             done = waiting.pop(following)

@@ -47,10 +47,6 @@ class Job:
         fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
         return cls(**fields)
 
-    def same_run(self, other: Job) -> bool:
-        """Whether `other` asks for the same output (the timeout does not change it)."""
-        return {**self.to_dict(), "case_timeout": 0} == {**other.to_dict(), "case_timeout": 0}
-
     def selection(self, case: Case | None) -> Selection:
         """The selection `followup advise` makes for `case` in `cwd` (cached per industry)."""
         # Of a case, only its industry decides the selection: one entry per industry.

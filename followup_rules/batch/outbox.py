@@ -14,7 +14,7 @@ from typing import Any, Sequence
 
 import orjson
 
-from followup_rules.batch.child import Rescued
+from followup_rules.batch.child import PartitionOutcome
 from followup_rules.batch.job import Job
 from followup_rules.core.files import Appending, write_atomically
 from followup_rules.core.problems import Problem, UserError
@@ -86,7 +86,7 @@ class Outbox:
         if not path.exists():
             write_atomically(path, orjson.dumps(table, option=orjson.OPT_INDENT_2) + b"\n")
 
-    def commit(self, result: Rescued) -> None:
+    def commit(self, result: PartitionOutcome) -> None:
         """Append one partition's results, make them durable, then record them."""
         part = result.partition
         for handle, data in zip(self._files, (part.advice, part.errors, b"".join(q + b"\n" for q in result.quarantined))):

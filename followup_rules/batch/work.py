@@ -121,11 +121,11 @@ def _placed(item: Item, case_id: str) -> list[Problem]:
     return [Problem(item.file, item.line, 1, "FR011", f"case {case_id!r} is not valid")]
 
 
-def rss_mib(field: str = "VmRSS") -> float:
-    """A memory figure of this process in MiB (RSS by default; VmHWM is the peak), 0 where unknown."""
+def rss_mib() -> float:
+    """This process's resident memory in MiB, 0 where the system does not say."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(field + ":"):
+            if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
