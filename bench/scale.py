@@ -55,16 +55,19 @@ def tenth_rates(summary: Summary) -> tuple[float, float]:
     return rate(points[1][1], points[1][1] + tenth), rate(total - tenth, total)
 
 
-def worker_memory(summary: Summary) -> dict[str, float]:
-    peaks, growths = [], []
-    for samples in summary.worker_rss.values():
-        if not samples or max(samples) == 0:
-            continue
-        peaks.append(max(samples))
-        warm = samples[max(0, len(samples) // 10 - 1)]
-        growths.append(samples[-1] - warm)
+def worker_usage(summary: Summary) -> dict[str, float]:
+    """Each worker's largest RSS and growth, and CPU µs per case after its first partition (worst worker)."""
+    peaks, growths, cpu_per_case = [], [], []
+    for samples in summary.workers.values():
+        rss = [s[0] for s in samples]
+        peaks.append(max(rss))
+        growths.append(rss[-1] - rss[max(0, len(rss) // 10 - 1)])
+        cases = sum(s[2] for s in samples[1:])
+        if cases:
+            cpu_per_case.append((samples[-1][1] - samples[0][1]) / cases * 1e6)
     return {"workers_seen": len(peaks), "peak_rss_mib": max(peaks, default=0.0),
-            "growth_mib": max(growths, default=0.0)}
+            "growth_mib": max(growths, default=0.0), "worker_cpu_us_per_case": max(cpu_per_case, default=0.0),
+            "driver_cpu_us_per_case": summary.driver_cpu_s / max(1, summary.cases) * 1e6}
 
 
 def run_one(lines: Path, scratch: Path, engine: str, workers: int, partition_size: int) -> dict[str, Any]:
@@ -75,7 +78,7 @@ def run_one(lines: Path, scratch: Path, engine: str, workers: int, partition_siz
     result = {"engine": engine, "workers": workers if engine == "dask" else 1, "cases": summary.cases,
               "advised": summary.advised, "errors": summary.errors, "quarantined": summary.quarantined,
               "seconds": summary.seconds, "cases_per_s": summary.rate, "first_tenth_per_s": first,
-              "last_tenth_per_s": last, **worker_memory(summary), "digest": digest(out / "advice.jsonl"),
+              "last_tenth_per_s": last, **worker_usage(summary), "digest": digest(out / "advice.jsonl"),
               "advice_bytes": (out / "advice.jsonl").stat().st_size}
     shutil.rmtree(out)
     return result
@@ -104,7 +107,8 @@ def main() -> None:
                     print(f"{size:>8,} cases  {engine:<5} {row['workers']} worker(s): {row['seconds']:7.1f} s "
                           f"{row['cases_per_s']:7.0f} cases/s (first tenth {row['first_tenth_per_s']:.0f}, last tenth "
                           f"{row['last_tenth_per_s']:.0f}); peak RSS/worker {row['peak_rss_mib']:.1f} MiB, growth "
-                          f"{row['growth_mib']:+.2f} MiB; advice {row['digest']}", flush=True)
+                          f"{row['growth_mib']:+.2f} MiB; CPU/case {row['worker_cpu_us_per_case']:.0f} µs per worker, "
+                          f"{row['driver_cpu_us_per_case']:.0f} µs driver; advice {row['digest']}", flush=True)
             os.unlink(lines)
     by_size: dict[int, dict[int, float]] = {}
     for row in results:

@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import IO, Sequence
 
@@ -23,8 +24,8 @@ from followup_rules.batch.job import Job
 from followup_rules.batch.work import ADVICE, Partition, advise_item, error_record, rss_mib
 from followup_rules.core.problems import Problem
 
-#: The request for the child's RSS, in the place of a case.
-_RSS = ["", 0, "", "rss"]
+#: The request for the child's memory and CPU time, in the place of a case.
+_USAGE = ["", 0, "", "usage"]
 #: What faulthandler writes when a case ran past the job's timeout and it ended the child.
 _TIMEOUT_MARK = b"Timeout ("
 
@@ -84,11 +85,12 @@ class _Child:
         writer.join()
         return results
 
-    def rss_mib(self) -> float:
-        """The child's resident memory now."""
-        self.stdin.write(orjson.dumps(_RSS) + b"\n")
+    def usage(self) -> tuple[float, float]:
+        """The child's resident memory (MiB) and the CPU seconds it has used, now."""
+        self.stdin.write(orjson.dumps(_USAGE) + b"\n")
         self.stdin.flush()
-        return float(self.stdout.readline()[1:])
+        rss, cpu = self.stdout.readline()[1:].split()
+        return float(rss), float(cpu)
 
     def _feed(self, items: Sequence[Item]) -> None:
         try:
@@ -155,8 +157,8 @@ class Runner:
         errors = b"".join(line + b"\n" for tag, line in results if tag != ADVICE)
         advised = sum(tag == ADVICE for tag, _ in results)
         # The memory of the child that goes on (none is started just to be asked).
-        pid, rss = (self._child.process.pid, self._child.rss_mib()) if self._child else (0, 0.0)
-        return PartitionOutcome(Partition(advice, errors, advised, len(results) - advised, pid, rss), quarantined)
+        pid, (rss, cpu) = (self._child.process.pid, self._child.usage()) if self._child else (0, (0.0, 0.0))
+        return PartitionOutcome(Partition(advice, errors, advised, len(results) - advised, pid, rss, cpu), quarantined)
 
     def _running(self) -> _Child:
         if self._child is None:
@@ -178,8 +180,8 @@ def main() -> None:
     job = Job.from_dict(orjson.loads(stdin.readline()))
     for line in stdin:
         item = Item(*orjson.loads(line))
-        if item.kind == _RSS[-1]:
-            stdout.write(f"S{rss_mib()}\n".encode())
+        if item.kind == _USAGE[-1]:
+            stdout.write(f"S{rss_mib()} {time.process_time()}\n".encode())
         else:
             tag, result = advise_item(job, item)
             stdout.write(tag.encode() + result + b"\n")

@@ -37,8 +37,11 @@ class Summary:
     folder: Path
     #: (seconds since the start, cases committed) after each partition of this run.
     timeline: list[tuple[float, int]] = field(default_factory=list)
-    #: Each worker process's resident memory (MiB) after each of its partitions, by process id.
-    worker_rss: dict[int, list[float]] = field(default_factory=dict)
+    #: Each worker process's resident memory (MiB), CPU seconds used in all, and cases advised,
+    #: after each of its partitions, by process id.
+    workers: dict[int, list[tuple[float, float, int]]] = field(default_factory=dict)
+    #: CPU seconds this process (the driver) used.
+    driver_cpu_s: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -88,26 +91,28 @@ def advise_batch(inputs: Sequence[str], out: str | Path, job: Job, *, engine: st
             enumerate(items.partitions(items.read(files), partition_size)), outbox.done.partitions, None)
         results = (cluster.dask_results(run, parts, scheduler, workers) if chosen == "dask"
                    else cluster.local_results(run, parts))
-        timeline, worker_rss = _commit_in_order(results, outbox, on_partition, started)
+        cpu = time.process_time()
+        timeline, usage = _commit_in_order(results, outbox, on_partition, started)
+        cpu = time.process_time() - cpu
     finally:
         outbox.close()
     d = outbox.done
     label = ("one local process" if chosen == "local" else f"dask at {scheduler}" if scheduler
              else f"dask, {workers} local workers")
     return Summary(d.cases, d.advised, d.failed, d.quarantined, outbox.resumed, time.perf_counter() - started,
-                   label, Path(out), timeline, worker_rss)
+                   label, Path(out), timeline, usage, cpu)
 
 
 def _commit_in_order(results: Iterator[tuple[int, PartitionOutcome]], outbox: Outbox, on_partition: Callable[[int], None] | None,
-                     started: float) -> tuple[list[tuple[float, int]], dict[int, list[float]]]:
+                     started: float) -> tuple[list[tuple[float, int]], dict[int, list[tuple[float, float, int]]]]:
     waiting: dict[int, PartitionOutcome] = {}
     following = outbox.done.partitions
     timeline: list[tuple[float, int]] = []
-    worker_rss: dict[int, list[float]] = {}
+    workers: dict[int, list[tuple[float, float, int]]] = {}
     for index, result in results:
         part = result.partition
         if part.rss_mib:
-            worker_rss.setdefault(part.pid, []).append(part.rss_mib)
+            workers.setdefault(part.pid, []).append((part.rss_mib, part.cpu_s, part.advised + part.failed))
         waiting[index] = result
         while following in waiting:
             done = waiting.pop(following)
@@ -116,4 +121,4 @@ def _commit_in_order(results: Iterator[tuple[int, PartitionOutcome]], outbox: Ou
             timeline.append((time.perf_counter() - started, outbox.done.cases))
             if on_partition is not None:
                 on_partition(done.partition.advised + done.partition.failed + len(done.quarantined))
-    return timeline, worker_rss
+    return timeline, workers

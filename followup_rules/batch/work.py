@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import faulthandler
 import os
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Sequence
@@ -34,6 +35,8 @@ class Partition:
     failed: int
     pid: int
     rss_mib: float
+    #: CPU seconds the worker process has used in all, at the end of the partition.
+    cpu_s: float
 
 
 def advise_partition(job: Job, blob: bytes) -> Partition:
@@ -48,7 +51,7 @@ def advise_partition(job: Job, blob: bytes) -> Partition:
         else:
             errors += line + b"\n"
             failed += 1
-    return Partition(bytes(advice), bytes(errors), advised, failed, os.getpid(), rss_mib())
+    return Partition(bytes(advice), bytes(errors), advised, failed, os.getpid(), rss_mib(), time.process_time())
 
 
 def advise_item(job: Job, item: Item) -> tuple[str, bytes]:
