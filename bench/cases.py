@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 # (timezone, country, subdivision): a country of None means no public holidays.
@@ -204,3 +204,26 @@ def generate_all(count: int, seed: int) -> list[tuple[dict[str, Any], datetime]]
     """`count` cases from one seed: the same seed gives the same cases."""
     rng = random.Random(seed)
     return [generate(rng, i) for i in range(count)]
+
+
+def as_json_data(value: Any) -> Any:
+    """A mapping with date and datetime objects as ISO text, as a JSON file holds it."""
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: as_json_data(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [as_json_data(v) for v in value]
+    return value
+
+
+def write_lines(path: str, count: int, seed: int) -> int:
+    """`count` cases as JSON Lines for `followup batch` (each with an `id` and its `at`); bytes written."""
+    import json
+
+    size = 0
+    with open(path, "w", encoding="utf-8") as out:
+        for i, (data, at) in enumerate(generate_all(count, seed)):
+            line = json.dumps({"id": f"case-{i:07d}", "at": at.isoformat(), **as_json_data(data)}, ensure_ascii=False)
+            size += out.write(line + "\n")
+    return size

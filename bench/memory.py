@@ -12,10 +12,10 @@ from pathlib import Path
 
 from cases import generate_all
 
-from followup_rules.api import engine_for, moment
 from followup_rules.core.case import case_from_mapping
 from followup_rules.engine.compiler import compile_ruleset
 from followup_rules.facts.derive import derive
+from followup_rules.pipeline import engine_for, moment
 from followup_rules.rules.library import Library
 
 _MIB = 1024 * 1024

@@ -1,319 +1,280 @@
-"""Benchmark followup-rules: throughput, the plain-Python baseline, compile time, cold start, RSS.
+"""Benchmark followup-rules end to end against the plain-Python floor, with every lever measured.
 
-    python bench/run.py            # full run: 10,000 cases, 100,000 evaluations for RSS
+    python bench/run.py            # full run: 5,000 cases, 5 rounds, cold start, RSS over 100,000 evaluations
     python bench/run.py --quick    # CI smoke: small sizes, same checks
     python bench/run.py --json     # machine-readable results
+    python bench/run.py --profile  # also the cumulative times of the top functions of advise
 
-Cases are generated deterministically and parsed once, outside every timed region. Each timed
-stage runs several times over all cases (resolve alone over a subset) and reports the median,
-in wall time (what the targets are about) and in CPU time (less disturbed by other processes on
-a shared machine). Exits 1 if the engine and a baseline disagree on any case. Results and
-analysis: docs/performance.md.
+End to end is what an application pays: a case mapping in (validated), advice JSON bytes out,
+with every shipped source ruleset plus the case's industry overlay (`api.advise` +
+`advice_json`). The floor is the least any implementation must do: derive the facts, then decide
+the same rules with a generated short-circuit `if` chain (bench/pyrules.py) for the same
+selection. Each round times the floor, then end to end, then every stage, over the same cases, so
+machine noise hits them alike; figures are medians over rounds, ratios are taken within a round.
+Installed third-party plugins are left out unless `--installed-plugins` (their hooks run inside
+advise and are not the package's cost). Exits 1 if the engine and the if chain disagree on any case.
+Results and analysis: docs/performance.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import gc
 import json
 import os
 import platform
-import resource
+import pstats
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pyrules
-from cases import generate_all
+from cases import as_json_data, generate_all
 
-from followup_rules.api import advise, engine_for, moment
+from followup_rules import api, pipeline
+from followup_rules.core import _schema
+from followup_rules.core._yaml import Document
 from followup_rules.core.business_days import BusinessCalendar
-from followup_rules.core.case import Case, case_from_mapping
-from followup_rules.engine.compiler import Compiled, compile_ruleset
-from followup_rules.engine.conditions import evaluate
+from followup_rules.core.case import case_from_mapping
 from followup_rules.facts.derive import derive
+from followup_rules.plugin import manager
+from followup_rules.resolve.encoder import advice_json
 from followup_rules.resolve.resolver import build_advice
-from followup_rules.rules.library import Library
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-EXAMPLE = "examples/just-after-interview.yaml"
-EXAMPLE_AT = "2025-03-06T16:00:00-05:00"
-CLI = [str(Path(sys.executable).with_name("followup")), "advise", EXAMPLE, "--at", EXAMPLE_AT]
-
-#: The issue's targets.
-MAX_ENGINE_RATIO = 8.0
-MIN_ADVISE_RATE = 5_000.0
-MAX_CLI_MS = 300.0
+#: The issue's targets: end to end within 4x the floor; cold start within 10x `python -c pass`.
+MAX_FLOOR_RATIO = 4.0
+MAX_COLD_RATIO = 10.0
 MAX_RSS_GROWTH_MIB = 5.0
 
 
 @dataclass(frozen=True)
 class Sizes:
     cases: int
-    repeats: int
+    rounds: int
+    cold_runs: int
     rss_evaluations: int
-    rss_cases: int
-    resolve_cases: int
-    cli_runs: int
-    other_cli_runs: int
-    process_runs: int
 
 
-FULL = Sizes(cases=10_000, repeats=3, rss_evaluations=100_000, rss_cases=500, resolve_cases=2_000, cli_runs=9,
-             other_cli_runs=5, process_runs=5)
-QUICK = Sizes(cases=200, repeats=1, rss_evaluations=3_000, rss_cases=50, resolve_cases=200, cli_runs=1,
-              other_cli_runs=1, process_runs=1)
+FULL = Sizes(cases=5_000, rounds=5, cold_runs=21, rss_evaluations=100_000)
+QUICK = Sizes(cases=300, rounds=1, cold_runs=3, rss_evaluations=3_000)
 
 
-@dataclass(frozen=True)
-class Timing:
-    """Median wall and CPU seconds per case of several runs of one stage."""
-
-    wall: float
-    cpu: float
-
-
-def timed(stage: Callable[[], Any], repeats: int, cases: int) -> tuple[Timing, Any]:
-    """The median timing of `repeats` runs of `stage` over `cases` cases, and the last run's result."""
-    walls, cpus, result = [], [], None
-    for _ in range(repeats):
-        wall, cpu = time.perf_counter(), time.process_time()
-        result = stage()
-        walls.append(time.perf_counter() - wall)
-        cpus.append(time.process_time() - cpu)
-    return Timing(statistics.median(walls) / cases, statistics.median(cpus) / cases), result
+def clock(stage: Callable[[Any], Any], items: Sequence[Any]) -> tuple[float, float, list[Any]]:
+    """Wall and CPU µs per item of one pass of `stage` over `items`, and its results."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    results = [stage(item) for item in items]
+    return ((time.perf_counter() - wall) / len(items) * 1e6, (time.process_time() - cpu) / len(items) * 1e6,
+            results)
 
 
-class Children:
-    """Fresh Python processes, with the ruleset disk cache and the bytecode cache chosen per run.
-
-    Bytecode goes to a private PYTHONPYCACHEPREFIX, as an installed package has its .pyc files;
-    `bytecode=False` reproduces PYTHONDONTWRITEBYTECODE (every module compiled at each start).
-    """
-
-    def __init__(self, scratch: Path) -> None:
-        self.pyc = scratch / "pyc"
-        self.cache = str(scratch / "rulesets")
-
-    def run(self, args: Sequence[str], cache: str, bytecode: bool = True) -> tuple[float, float, str]:
-        """Wall seconds, CPU seconds (user + system) and stdout of one process."""
-        env = dict(os.environ, FOLLOWUP_RULES_CACHE=cache)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(BENCH), env.get("PYTHONPATH", "")) if p)
-        if bytecode:
-            env.pop("PYTHONDONTWRITEBYTECODE", None)
-            env["PYTHONPYCACHEPREFIX"] = str(self.pyc)
-        else:
-            env["PYTHONDONTWRITEBYTECODE"] = "1"
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        started = time.perf_counter()
-        done = subprocess.run(args, check=False, env=env, capture_output=True, text=True, cwd=ROOT)
-        wall = time.perf_counter() - started
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        if done.returncode != 0:
-            raise RuntimeError(f"{' '.join(args)} failed ({done.returncode}):\n{done.stderr}")
-        cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-        return wall, cpu, done.stdout
-
-    def compile_times(self, runs: int, cache: str) -> dict[str, float]:
-        """Median phase seconds of `runs` processes loading and compiling every shipped ruleset."""
-        phases: dict[str, list[float]] = {}
-        for _ in range(runs):
-            wall, cpu, out = self.run([sys.executable, str(BENCH / "phases.py")], cache)
-            for name, value in {**json.loads(out), "process_wall": wall, "process_cpu": cpu}.items():
-                phases.setdefault(name, []).append(value)
-        return {name: statistics.median(values) for name, values in phases.items()}
-
-    def cli(self, runs: int, cache: str, bytecode: bool = True) -> dict[str, Any]:
-        """Wall and CPU milliseconds of `runs` cold `followup advise` processes on the example."""
-        times = [self.run(CLI, cache, bytecode)[:2] for _ in range(runs)]
-        walls = [wall * 1000 for wall, _ in times]
-        return {"runs": runs, "wall_ms": walls, "median_ms": statistics.median(walls),
-                "median_cpu_ms": statistics.median(cpu * 1000 for _, cpu in times)}
-
-    def rss(self, evaluations: int, cases: int) -> dict[str, Any]:
-        args = [sys.executable, str(BENCH / "memory.py"), "--evaluations", str(evaluations), "--cases", str(cases)]
-        out = self.run(args, "off")[2]
-        result: dict[str, Any] = json.loads(out)
-        return result
+def clock_discarding(stage: Callable[[Any], Any], items: Sequence[Any]) -> tuple[float, float]:
+    """As `clock`, keeping no results (advice is tens of kB a case: keeping it would time the GC)."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    for item in items:
+        stage(item)
+    return (time.perf_counter() - wall) / len(items) * 1e6, (time.process_time() - cpu) / len(items) * 1e6
 
 
-def discard(results: Iterable[Any]) -> None:
-    """Run a lazy stage to the end without keeping its results."""
-    for _ in results:
-        pass
+class Workload:
+    """Generated cases with everything each stage starts from, computed once before timing."""
+
+    def __init__(self, count: int, seed: int) -> None:
+        self.mappings = [(as_json_data(data), at.isoformat()) for data, at in generate_all(count, seed)]
+        self.cases = [case_from_mapping(data) for data, _ in self.mappings]
+        self.moments = [pipeline.moment(at, case) for case, (_, at) in zip(self.cases, self.mappings)]
+        self.selections = [api.selection(case) for case in self.cases]
+        self.chains: dict[str, Callable[[Any], set[str]]] = {}
+        for case, chosen in zip(self.cases, self.selections):
+            if case.industry not in self.chains:
+                self.chains[case.industry] = pyrules.build(chosen.compiled)
+        self.pairs = list(zip(self.cases, self.moments))
+
+    def floor(self, pair: tuple[Any, Any]) -> set[str]:
+        case, at = pair
+        facts = derive(case, at, BusinessCalendar(case.country, case.subdivision))
+        return self.chains[case.industry](facts.values)
+
+    @staticmethod
+    def end_to_end(item: tuple[dict[str, Any], str]) -> bytes:
+        data, at = item
+        return advice_json(api.advise(data, at=at))
 
 
-def baseline_fired(compiled: tuple[Compiled, ...], values: dict[str, Any]) -> set[str]:
-    """The plain-Python evaluation of the same rules: the explain evaluator over every condition."""
-    return {rule.key for c in compiled for rule in c.rules
-            if rule.condition is None or evaluate(rule.condition, values, c.params).passed}
+def one_round(work: Workload) -> dict[str, tuple[float, float]]:
+    """Every stage once over the workload: (wall, CPU) µs per case by stage."""
+    out: dict[str, tuple[float, float]] = {}
+    out["floor"] = clock_discarding(work.floor, work.pairs)
+    out["end_to_end"] = clock_discarding(work.end_to_end, work.mappings)
+    *out["parse"], cases = clock(lambda item: case_from_mapping(item[0]), work.mappings)
+    docs = [Document("<bench>", data) for data, _ in work.mappings]
+    out["schema_fastjsonschema"] = clock_discarding(lambda doc: _schema.validate(doc, "case"), docs)
+    validator = _schema._validator("case")
+    out["schema_jsonschema"] = clock_discarding(lambda doc: list(validator.iter_errors(doc.data)), docs)
+    out["select"] = clock_discarding(api.selection, work.cases)
+    *out["evaluate"], evaluations = clock(
+        lambda i: pipeline.evaluate(work.cases[i], work.moments[i], work.selections[i].compiled),
+        range(len(work.cases)))
+    out["resolve"] = clock_discarding(lambda i: build_advice(evaluations[i], work.selections[i].policy,
+                                                             work.selections[i].order), range(len(evaluations)))
+    del cases
+    sample = evaluations[: max(1, len(evaluations) // 5)]
+    advices = [build_advice(e, s.policy, s.order) for e, s in zip(sample, work.selections)]
+    out["to_dict"] = clock_discarding(lambda a: a.to_dict(), advices)
+    dicts = [a.to_dict() for a in advices]
+    out["encode_orjson"] = clock_discarding(orjson.dumps, dicts)
+    out["encode_json_indent"] = clock_discarding(lambda d: json.dumps(d, indent=2, ensure_ascii=False), dicts)
+    out["encode_ref"] = clock_discarding(lambda a: advice_json(a, "ref"), advices)
+    out["encode_full"] = clock_discarding(advice_json, advices)
+    return {k: (float(v[0]), float(v[1])) for k, v in out.items()}
 
 
-def throughput(cases: list[tuple[Case, Any]], repeats: int, resolve_cases: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Per-stage timings over `cases` with every shipped ruleset, and what was evaluated.
-
-    `resolve.build_advice` alone, a breakdown of `advise`, runs over the first `resolve_cases` only.
-    """
-    rulesets = [entry.ruleset for entry in Library().entries]
-    compiled = tuple(compile_ruleset(r) for r in rulesets)
-    engine = engine_for(compiled)
-    calendars = [BusinessCalendar(c.country, c.subdivision) for c, _ in cases]
-    if_chain = pyrules.build(compiled)
-    stages: dict[str, Timing] = {}
-    n = len(cases)
-    stages["derive"], facts = timed(lambda: [derive(c, at, cal) for (c, at), cal in zip(cases, calendars)],
-                                    repeats, n)
-    values = [f.values for f in facts]
-    stages["engine"], fired = timed(lambda: [engine.fire(v) for v in values], repeats, n)
-    stages["baseline"], expected = timed(lambda: [baseline_fired(compiled, v) for v in values], repeats, n)
-    stages["if_chain"], chained = timed(lambda: [if_chain(v) for v in values], repeats, n)
-    # Advice is large (tens of kB per case): these two stages keep none of it.
-    subset = list(zip(cases, fired, facts, calendars))[:resolve_cases]
-    stages["resolve"], _ = timed(lambda: discard(
-        build_advice(c, at, compiled, f, fa, "agreement", cal) for (c, at), f, fa, cal in subset),
-        repeats, len(subset))
-    stages["advise"], _ = timed(lambda: discard(advise(c, at=at, rulesets=rulesets) for c, at in cases), repeats, n)
-    result = {
-        "cases": n,
-        "resolve_cases": len(subset),
-        "per_s": {name: 1 / t.wall for name, t in stages.items()},
-        "us_per_case": {name: t.wall * 1e6 for name, t in stages.items()},
-        "cpu_us_per_case": {name: t.cpu * 1e6 for name, t in stages.items()},
-        "engine_vs_baseline": stages["engine"].wall / stages["baseline"].wall,
-        "engine_vs_if_chain": stages["engine"].wall / stages["if_chain"].wall,
-        "mismatches_baseline": sum(a != b for a, b in zip(fired, expected)),
-        "mismatches_if_chain": sum(a != b for a, b in zip(fired, chained)),
-        "fired_per_case": sum(map(len, fired)) / n,
-        "rules_ever_fired": len(set().union(*fired)),
-    }
-    rules = {"rulesets": [f"{r.id}@{r.version}" for r in rulesets], "rules": sum(len(c.rules) for c in compiled),
-             "live": sum(len(c.live) for c in compiled), "shards": engine.shard_count}
-    return result, rules
+def throughput(work: Workload, rounds: int) -> dict[str, Any]:
+    runs = [one_round(work) for _ in range(rounds)]
+    stages = {name: {"wall_us": statistics.median(r[name][0] for r in runs),
+                     "cpu_us": statistics.median(r[name][1] for r in runs)} for name in runs[0]}
+    ratios = [r["end_to_end"][0] / r["floor"][0] for r in runs]
+    cpu_ratios = [r["end_to_end"][1] / r["floor"][1] for r in runs]
+    return {"stages": stages, "floor_ratio": statistics.median(ratios), "floor_ratio_cpu": statistics.median(cpu_ratios),
+            "floor_ratios": ratios}
 
 
-def measure(sizes: Sizes, seed: int) -> dict[str, Any]:
-    results: dict[str, Any] = {"sizes": asdict(sizes), "seed": seed, "machine": machine()}
-    started = time.perf_counter()
-    generated = generate_all(sizes.cases, seed)
-    parse_started = time.perf_counter()
-    cases: list[tuple[Case, Any]] = []
-    for data, at in generated:
-        case = case_from_mapping(data)
-        cases.append((case, moment(at, case)))
-    results["setup"] = {"generate_s": parse_started - started, "parse_s": time.perf_counter() - parse_started}
-    results["throughput"], results["rules"] = throughput(cases, sizes.repeats, sizes.resolve_cases)
-    with tempfile.TemporaryDirectory(prefix="followup-bench-") as scratch:
-        children = Children(Path(scratch))
-        # Fill the ruleset cache and the bytecode cache of every module either child imports.
-        children.run([sys.executable, str(BENCH / "phases.py")], children.cache)
-        children.run(CLI, children.cache)
-        results["compile"] = {"cache_off": children.compile_times(sizes.process_runs, "off"),
-                              "cache_warm": children.compile_times(sizes.process_runs, children.cache)}
-        results["cli"] = {"warm": children.cli(sizes.cli_runs, children.cache),
-                          "cache_off": children.cli(sizes.other_cli_runs, "off"),
-                          "no_bytecode": children.cli(sizes.other_cli_runs, children.cache, bytecode=False)}
-        results["rss"] = children.rss(sizes.rss_evaluations, sizes.rss_cases)
-    results["targets"] = targets(results)
-    results["total_s"] = time.perf_counter() - started
-    return results
+def differential(work: Workload) -> dict[str, Any]:
+    """The engine and the if chain on every case: they must fire the same rules."""
+    mismatches, fired = 0, 0
+    for (case, at), chosen in zip(work.pairs, work.selections):
+        evaluation = pipeline.evaluate(case, at, chosen.compiled)
+        chained = work.chains[case.industry](evaluation.facts.values)
+        mismatches += evaluation.fired != chained
+        fired += len(evaluation.fired)
+    sizes = [len(Workload.end_to_end(m)) for m in work.mappings[:200]]
+    refs = [len(advice_json(api.advise(d, at=a), "ref")) for d, a in work.mappings[:200]]
+    return {"mismatches": mismatches, "fired_per_case": fired / len(work.pairs),
+            "json_bytes_full": statistics.median(sizes), "json_bytes_ref": statistics.median(refs)}
+
+
+def profile(work: Workload, count: int = 1000) -> list[tuple[str, float, float]]:
+    """Cumulative and own seconds per case of the top functions of end to end (cProfile)."""
+    profiler = cProfile.Profile()
+    items = work.mappings[:count]
+    profiler.enable()
+    for item in items:
+        Workload.end_to_end(item)
+    profiler.disable()
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    rows = []
+    for (file, line, name), (_, _, own, cumulative, _) in stats.items():
+        if "followup_rules" in file:
+            where = file.split("followup_rules/")[-1]
+            rows.append((f"{where}:{line}({name})", cumulative / len(items) * 1e6, own / len(items) * 1e6))
+    return sorted(rows, key=lambda row: -row[1])[:30]
+
+
+def cold_start(runs: int) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, str(BENCH / "coldstart.py"), "--runs", str(runs)], check=True,
+                          capture_output=True, text=True, cwd=ROOT)
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def rss(evaluations: int) -> dict[str, Any]:
+    env = dict(os.environ, FOLLOWUP_RULES_CACHE="off")
+    done = subprocess.run([sys.executable, str(BENCH / "memory.py"), "--evaluations", str(evaluations)], check=True,
+                          capture_output=True, text=True, cwd=BENCH, env=env)
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
 
 
 def machine() -> dict[str, Any]:
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], check=False, cwd=ROOT, capture_output=True, text=True)
-    return {"python": platform.python_version(), "implementation": platform.python_implementation(),
-            "platform": platform.platform(), "cpus": os.cpu_count(), "load_average": os.getloadavg(),
-            "commit": commit.stdout.strip() or "unknown (not a git checkout)",
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], check=False, cwd=ROOT, capture_output=True,
+                            text=True)
+    return {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
+            "load_average": os.getloadavg(), "commit": commit.stdout.strip() or "unknown",
             "durable_rules": version("durable-rules")}
 
 
-def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each target of the issue with the measured figure, whether it is met, and by what factor."""
-    t, cli, rss = results["throughput"], results["cli"]["warm"], results["rss"]
-    rows = [
-        ("engine within 8x plain Python (conditions.evaluate)", t["engine_vs_baseline"], MAX_ENGINE_RATIO, "x", True),
-        ("engine within 8x plain Python (if-chain)", t["engine_vs_if_chain"], MAX_ENGINE_RATIO, "x", True),
-        ("advise, every shipped ruleset, cases/s", t["per_s"]["advise"], MIN_ADVISE_RATE, "/s", False),
-        ("followup advise cold start, median ms", cli["median_ms"], MAX_CLI_MS, "ms", True),
-        ("RSS growth over the evaluations, MiB", rss["growth_mib"], MAX_RSS_GROWTH_MIB, "MiB", True),
-    ]
-    out = []
-    for name, value, limit, unit, at_most in rows:
-        met = value <= limit if at_most else value >= limit
-        out.append({"target": name, "measured": value, "limit": limit, "unit": unit, "met": met,
-                    "factor": value / limit if at_most else limit / value})
-    return out
-
-
-STAGES = (("derive", "facts.derive"), ("engine", "engine.fire (durable-rules)"),
-          ("baseline", "baseline: conditions.evaluate, all rules"), ("if_chain", "baseline: short-circuit if-chain"),
-          ("resolve", "resolve.build_advice (subset)"), ("advise", "api.advise, end to end"))
+LABELS = (("floor", "floor: derive + if chain"), ("end_to_end", "end to end: mapping -> advice JSON"),
+          ("parse", "  case_from_mapping (validated)"), ("schema_fastjsonschema", "    schema, fastjsonschema"),
+          ("schema_jsonschema", "    schema, jsonschema (before)"), ("select", "  api.selection"),
+          ("evaluate", "  pipeline.evaluate (derive + engine)"), ("resolve", "  resolve.build_advice"),
+          ("to_dict", "  Advice.to_dict"), ("encode_orjson", "    orjson, compact"),
+          ("encode_json_indent", "    json.dumps indent=2 (before)"), ("encode_full", "  advice_json, full"),
+          ("encode_ref", "  advice_json, citations ref"))
 
 
 def report(results: dict[str, Any]) -> str:
-    t, c, cli, rss = results["throughput"], results["compile"], results["cli"], results["rss"]
-    m, rules = results["machine"], results["rules"]
-    engine_us = t["us_per_case"]["engine"]
-    lines = [(f"followup-rules benchmark: CPython {m['python']}, durable-rules {m['durable_rules']}, "
-             f"{m['cpus']} CPUs (load {m['load_average'][0]:.1f} at start), commit {m['commit']}"),
-             f"rulesets: {', '.join(rules['rulesets'])}",
-             (f"  {rules['rules']} rules, {rules['live']} live, {rules['shards']} durable shards; "
-             f"{t['fired_per_case']:.1f} fire per case, {t['rules_ever_fired']} distinct ever fire"),
-             (f"cases: {t['cases']:,} (seed {results['seed']}; resolve alone on the first {t['resolve_cases']:,}), "
-              f"median of {results['sizes']['repeats']} runs"), "",
-             f"{'stage':<42}{'µs/case':>9}{'CPU µs':>9}{'cases/s':>10}{'÷ engine':>10}"]
-    for key, label in STAGES:
-        us = t["us_per_case"][key]
-        lines.append(f"{label:<42}{us:>9.1f}{t['cpu_us_per_case'][key]:>9.1f}{t['per_s'][key]:>10,.0f}"
-                     f"{us / engine_us:>9.2f}x")
-    lines += [(f"engine time / baseline time: {t['engine_vs_baseline']:.2f}x (conditions.evaluate), "
-              f"{t['engine_vs_if_chain']:.1f}x (if-chain)"),
-              (f"fired-set mismatches: {t['mismatches_baseline']} vs conditions.evaluate, "
-              f"{t['mismatches_if_chain']} vs if-chain"), "",
-              (f"{'fresh process, ms (median)':<26}{'import':>8}{'load+val':>10}{'compile':>9}{'durable':>9}"
-              f"{'in-proc':>9}{'wall':>7}{'CPU':>7}")]
-    for label, key in (("disk cache off", "cache_off"), ("disk cache warm", "cache_warm")):
-        p = {k: v * 1000 for k, v in c[key].items() if k != "shards"}
-        lines.append(f"{label:<26}{p['import']:>8.1f}{p['load_validate']:>10.1f}{p['compile']:>9.1f}"
-                     f"{p['create_durable']:>9.1f}{p['total']:>9.1f}{p['process_wall']:>7.0f}{p['process_cpu']:>7.0f}")
-    lines += ["", f"followup advise {EXAMPLE} --at {EXAMPLE_AT}, cold:"]
-    for label, key in (("disk cache warm (as a user has it)", "warm"), ("disk cache off", "cache_off"),
-                       ("no .pyc (PYTHONDONTWRITEBYTECODE=1)", "no_bytecode")):
-        run = cli[key]
-        lines.append(f"  {label:<40} median {run['median_ms']:>6.0f} ms wall, {run['median_cpu_ms']:>5.0f} ms CPU"
-                     f"  ({run['runs']} runs)")
-    lines += ["", (f"RSS over {rss['evaluations']:,} engine evaluations after {rss['warmup']:,} warm-up: "
-                  f"{rss['rss_before_mib']:.1f} -> {rss['rss_after_mib']:.1f} MiB "
-                  f"(growth {rss['growth_mib']:+.2f} MiB; {rss['evaluations_per_s']:,.0f} evaluations/s)"),
-              "", "targets:"]
-    for row in results["targets"]:
-        verdict = "met" if row["met"] else f"MISSED by {row['factor']:.2f}x"
-        lines.append(f"  {row['target']:<52}{row['measured']:>9,.2f} {row['unit']:<4}"
-                     f"(limit {row['limit']:,.0f})  {verdict}")
-    lines.append(f"total benchmark time {results['total_s']:.0f} s")
+    m, t = results["machine"], results["throughput"]
+    stages, floor = t["stages"], t["stages"]["floor"]["wall_us"]
+    lines = [f"followup-rules benchmark: CPython {m['python']}, durable-rules {m['durable_rules']}, {m['cpus']} CPUs, "
+             f"load {m['load_average'][0]:.1f} at start, commit {m['commit']}",
+             f"{results['cases']:,} cases (seed {results['seed']}), median of {results['rounds']} rounds; "
+             f"plugins: {results['plugins']}", "",
+             f"{'stage':<42}{'µs/case':>9}{'CPU µs':>9}{'cases/s':>10}{'÷ floor':>9}"]
+    for key, label in LABELS:
+        s = stages[key]
+        lines.append(f"{label:<42}{s['wall_us']:>9.1f}{s['cpu_us']:>9.1f}{1e6 / s['wall_us']:>10,.0f}"
+                     f"{s['wall_us'] / floor:>8.2f}x")
+    d = results["differential"]
+    lines += ["", f"end to end ÷ floor (median of per-round ratios): {t['floor_ratio']:.2f}x wall, "
+              f"{t['floor_ratio_cpu']:.2f}x CPU (target {MAX_FLOOR_RATIO:g}x)",
+              f"engine vs if chain: {d['mismatches']} mismatching cases; {d['fired_per_case']:.1f} rules fire per case",
+              f"advice JSON per case (median): {d['json_bytes_full']:,.0f} bytes full, {d['json_bytes_ref']:,.0f} "
+              "bytes with citations by reference"]
+    if "cold" in results:
+        c = results["cold"]
+        lines.append(f"cold start: followup advise {c['followup_advise_ms']:.0f} ms, python -c pass "
+                     f"{c['python_c_pass_ms']:.0f} ms: {c['ratio']:.1f}x (target {MAX_COLD_RATIO:g}x; {c['runs']} runs)")
+    if "rss" in results:
+        r = results["rss"]
+        lines.append(f"RSS over {r['evaluations']:,} engine evaluations: {r['rss_before_mib']:.1f} -> "
+                     f"{r['rss_after_mib']:.1f} MiB (growth {r['growth_mib']:+.2f} MiB)")
+    for row in results.get("profile", []):
+        lines.append(f"  {row[1]:8.1f} µs cumulative {row[2]:7.1f} own  {row[0]}")
     return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Benchmark followup-rules (see docs/performance.md).")
     parser.add_argument("--quick", action="store_true", help="small sizes, for a CI smoke run")
-    parser.add_argument("--cases", type=int, help="number of generated cases (default 10,000; quick 200)")
+    parser.add_argument("--cases", type=int, help="number of generated cases")
+    parser.add_argument("--rounds", type=int, help="rounds of every stage")
     parser.add_argument("--seed", type=int, default=20250306, help="seed of the case generator")
+    parser.add_argument("--installed-plugins", action="store_true", help="keep installed third-party plugins")
+    parser.add_argument("--profile", action="store_true", help="profile end to end (cProfile, 1,000 cases)")
+    parser.add_argument("--no-processes", action="store_true", help="skip the cold start and RSS runs")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
-    if args.cases:
-        sizes = replace(sizes, cases=args.cases)
-    results = measure(sizes, args.seed)
+    sizes = replace(sizes, **{k: v for k, v in (("cases", args.cases), ("rounds", args.rounds)) if v})
+    if not args.installed_plugins:
+        built_in = manager.load_plugins(entry_points=False)
+        manager.plugins = lambda: built_in  # type: ignore[assignment]
+    started = time.perf_counter()
+    work = Workload(sizes.cases, args.seed)
+    for item in work.mappings[:50]:  # warm: compiled rulesets, engines, calendars, validators
+        Workload.end_to_end(item)
+    gc.collect()
+    results: dict[str, Any] = {"machine": machine(), "sizes": asdict(sizes), "cases": sizes.cases, "seed": args.seed,
+                               "rounds": sizes.rounds, "plugins": "installed" if args.installed_plugins else "built-in"}
+    results["throughput"] = throughput(work, sizes.rounds)
+    results["differential"] = differential(work)
+    if args.profile:
+        results["profile"] = profile(work)
+    if not args.no_processes:
+        results["cold"] = cold_start(sizes.cold_runs)
+        results["rss"] = rss(sizes.rss_evaluations)
+    results["total_s"] = time.perf_counter() - started
     print(json.dumps(results, indent=2) if args.json else report(results))
-    t = results["throughput"]
-    return 1 if t["mismatches_baseline"] or t["mismatches_if_chain"] else 0
+    return 1 if results["differential"]["mismatches"] else 0
 
 
 if __name__ == "__main__":

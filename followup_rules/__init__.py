@@ -14,11 +14,12 @@ if TYPE_CHECKING:
     from followup_rules.core.problems import Problem, UserError
     from followup_rules.core.ruleset import Ruleset
     from followup_rules.resolve.advice import Action, Advice, Caution, Citation
+    from followup_rules.resolve.encoder import advice_json
     from followup_rules.resolve.explanation import Explanation, Verdict
     from followup_rules.rules.load import load_ruleset
 
 __all__ = ["Action", "Advice", "Case", "Caution", "Citation", "Explanation", "Problem", "Ruleset", "UserError",
-           "Verdict", "advise", "explain", "load_case", "load_ruleset"]
+           "Verdict", "advice_json", "advise", "explain", "load_case", "load_ruleset"]
 
 _HOMES = {
     "advise": "followup_rules.api", "explain": "followup_rules.api",
@@ -27,6 +28,7 @@ _HOMES = {
     "Case": "followup_rules.core.case", "load_case": "followup_rules.core.case",
     "Problem": "followup_rules.core.problems", "UserError": "followup_rules.core.problems",
     "Ruleset": "followup_rules.core.ruleset", "load_ruleset": "followup_rules.rules.load",
+    "advice_json": "followup_rules.resolve.encoder",
     "Explanation": "followup_rules.resolve.explanation", "Verdict": "followup_rules.resolve.explanation",
 }
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from followup_rules.core.business_days import BusinessCalendar
 from followup_rules.core.case import Case, case_from_mapping, load_case
@@ -25,12 +25,14 @@ from followup_rules.engine.durable import Engine
 from followup_rules.facts.derive import Facts, derive
 from followup_rules.resolve.advice import Advice
 from followup_rules.resolve.evaluation import Evaluation
-from followup_rules.resolve.explanation import Explanation, build_explanation
 from followup_rules.resolve.policy import POLICIES
 from followup_rules.resolve.resolver import build_advice, next_situation, with_next
 from followup_rules.rules.library import Library
 from followup_rules.rules.lock import LOCK_NAME, read_lock
 from followup_rules.rules.profile import PROFILE_NAME, Profile, check_params, load_profile
+
+if TYPE_CHECKING:
+    from followup_rules.resolve.explanation import Explanation
 
 CaseLike = Case | Mapping[str, Any] | str | os.PathLike[str]
 Params = Mapping[str, Mapping[str, Any]]
@@ -257,6 +259,8 @@ def advise(case: Case, at: datetime, selection: Selection, observe: bool = True,
 
 def explain(case: Case, at: datetime, selection: Selection) -> Explanation:
     """Every rule's verdict for `case` at `at`, and how each advised action was merged."""
+    from followup_rules.resolve.explanation import build_explanation  # advice, the common path, needs none
+
     evaluation = evaluate(case, at, selection.compiled)
     return build_explanation(evaluation, _advice(evaluation, selection, ahead=True))
 

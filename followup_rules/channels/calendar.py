@@ -14,7 +14,6 @@ entries instead of adding new ones.
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -35,14 +34,17 @@ PRODID = "-//followup-rules//followup-rules//EN"
 DURATION = timedelta(minutes=30)
 REMIND_BEFORE = timedelta(hours=1)
 MEDIA_TYPE = "text/calendar"
-_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://pypi.org/project/followup-rules/#calendar")
+_NAMESPACE_NAME = "https://pypi.org/project/followup-rules/#calendar"
 
 
 def uid(case: Case, action: Action) -> str:
     """The event UID for `action` of `case`: the same case and action always give the same UID."""
+    import uuid  # with its platform probing, only when an event is made: every command loads this plugin
+
     name, ordinal, code = action.key
     parts = (case.candidate_name, case.company, case.position, name, str(ordinal), code, *sorted(action.to))
-    return f"{uuid.uuid5(_NAMESPACE, chr(31).join(parts))}@followup-rules"
+    namespace = uuid.uuid5(uuid.NAMESPACE_URL, _NAMESPACE_NAME)
+    return f"{uuid.uuid5(namespace, chr(31).join(parts))}@followup-rules"
 
 
 def timeline_calendar(timeline: Timeline) -> Calendar:

@@ -12,8 +12,8 @@ from followup_rules.core.problems import Problem, UserError
 
 #: Every command, by name: the module that defines it as `command`, imported when it runs.
 COMMANDS = {name: f"followup_rules.cli.commands.{name}"
-            for name in ("advise", "agenda", "check", "draft", "explain", "export", "log", "new", "plugins", "rulesets",
-                         "send", "timeline")}
+            for name in ("advise", "agenda", "batch", "check", "draft", "explain", "export", "log", "new", "plugins",
+                         "rulesets", "send", "timeline")}
 
 
 @click.group(cls=LazyGroup, modules=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})

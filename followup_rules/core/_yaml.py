@@ -5,12 +5,14 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from followup_rules.core.problems import Problem, UserError
+
+if TYPE_CHECKING:
+    import yaml
 
 MAX_BYTES = 5 * 1024 * 1024
 #: Nodes visited while building one document, aliases expanded: stops alias bombs early.
@@ -20,17 +22,22 @@ MAX_DEPTH = 64
 Path_ = tuple[Any, ...]
 
 
-_BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+@lru_cache(maxsize=None)
+def _loader() -> Any:
+    """SafeLoader (libyaml's when available) that keeps timestamps as strings: the case format parses them.
 
+    Made on first use: a start that reads no YAML (a case the disk cache knows) never imports yaml.
+    """
+    import yaml
 
-class _Loader(_BASE):  # type: ignore[valid-type,misc]
-    """SafeLoader (libyaml's when available) that keeps timestamps as strings: the case format parses them."""
+    class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+        pass
 
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+    _Loader.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return _Loader
 
 
 @dataclass
@@ -82,7 +89,9 @@ def load_text(text: str, name: str = "<input>") -> Document:
     """Parse YAML (or JSON) text into a Document."""
     if len(text) > MAX_BYTES:
         raise UserError([Problem(name, 1, 1, "FR002", "input is over the 5 MiB limit")])
-    loader = _Loader(text)
+    import yaml
+
+    loader = _loader()(text)
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
@@ -102,13 +111,15 @@ def load_text(text: str, name: str = "<input>") -> Document:
                                  f"document expands to more than {MAX_NODES:,} values",
                                  "YAML anchors and aliases may only be used sparingly")])
     doc = Document(name, None)
-    builder = _Builder(doc, _Loader(""))
+    builder = _Builder(doc, _loader()(""))
     doc.data = builder.build(node, (), 0)
     return doc
 
 
 def _oversized(root: yaml.Node) -> yaml.Node | None:
     """The outermost node whose alias-expanded size passes MAX_NODES, without expanding anything."""
+    import yaml
+
     sizes: dict[int, int] = {}
 
     def size(node: yaml.Node, depth: int) -> int:
@@ -151,6 +162,8 @@ class _Builder:
                                   "YAML anchors and aliases may only be used sparingly")])
 
     def build(self, node: yaml.Node, path: Path_, depth: int) -> Any:
+        import yaml
+
         self.count += 1
         if self.count > MAX_NODES:
             raise self._fail(node, "FR005", f"document expands to more than {MAX_NODES:,} values")

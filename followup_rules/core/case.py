@@ -146,12 +146,26 @@ class Case:
 def load_case(path: str | os.PathLike[str]) -> Case:
     """Load, validate and parse a case file; raises UserError with positions.
 
-    A file whose exact bytes passed the schema before (disk cache) skips the schema step, which
-    costs more than the rest of loading: cases are re-checked daily, rarely changed."""
-    doc = load_file(path)
-    blob = Path(path).read_bytes() + json.dumps(_schema.schema("case"), sort_keys=True).encode()
-    key = f"case-valid-{hashlib.sha256(blob).hexdigest()}.json"
-    return parse_case(doc, schema_checked=cached(key, lambda: _schema_check(doc)))
+    A file whose exact bytes passed every check before is read from the disk cache, already parsed
+    and checked: loading and checking cost more than the rest of advising one case, and cases are
+    re-checked daily, rarely changed. Only a case that passed is cached, so a bad one is always
+    read again and its problems reported at their places."""
+    try:
+        blob = Path(path).read_bytes() + json.dumps(_schema.schema("case"), sort_keys=True).encode()
+    except OSError:
+        blob = b""  # load_file below says what is wrong with the file
+    checked: list[Case] = []
+
+    def check() -> Any:
+        doc = load_file(path)
+        checked.append(parse_case(doc))
+        return doc.data
+
+    if not blob:
+        check()
+        return checked[0]
+    data = cached(f"case-{hashlib.sha256(blob).hexdigest()}.json", check)
+    return checked[0] if checked else parse_case(Document(str(path), data), schema_checked=True)
 
 
 def _schema_check(doc: Document) -> bool:

@@ -55,3 +55,36 @@ def refuse_existing(path: str | os.PathLike[str], option: str, force: bool = Fal
         return
     raise UserError([Problem(str(target), 1, 1, "FR080", f"{option} {target}: the file exists; nothing was "
                              "overwritten", "choose another name, or add --force to replace it")])
+
+
+class Appending:
+    """A file written by appending, whose committed length survives an interrupted run.
+
+    `commit` makes everything written so far durable and returns the length to resume from; a
+    run started again opens the file with that length, and whatever an interrupted run wrote after
+    its last commit is cut off, so no record is ever written twice.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], committed: int = 0) -> None:
+        target = Path(path)
+        try:
+            self._file = open(target, "r+b" if target.exists() else "w+b")
+            if self._file.seek(0, os.SEEK_END) < committed:
+                raise UserError([Problem(str(target), 1, 1, "FR112", f"{target} is shorter than the run "
+                                         "recorded; it was changed since", "start the run in a new folder")])
+            self._file.truncate(committed)
+            self._file.seek(committed)
+        except OSError as exc:
+            raise UserError([Problem(str(target), 1, 1, "FR081", f"cannot write {target}: {exc.strerror}")]) from None
+
+    def write(self, data: bytes) -> None:
+        self._file.write(data)
+
+    def commit(self) -> int:
+        """Flush to the disk; the committed length."""
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        return self._file.tell()
+
+    def close(self) -> None:
+        self._file.close()

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from followup_rules.core.business_days import BusinessCalendar
 from followup_rules.core.case import Case, Draft, Interviewer, Person
 from followup_rules.core.moments import days_between, local_date, start_of_day
 from followup_rules.core.vocabulary import ANCHORS, FACTS, anchor_fact
-from followup_rules.facts.draft_text import DraftAnalysis, analyse
+
+if TYPE_CHECKING:
+    from followup_rules.facts.draft_text import DraftAnalysis
 
 _REJECTION = "rejection"
 _CALL_CHANNELS = frozenset({"phone_call", "voicemail"})
@@ -278,7 +280,12 @@ class _Deriver:
 
     def _draft(self, people: Mapping[str, tuple[str, ...]]) -> None:
         v, draft = self.v, self.case.draft
-        analysis = analyse(draft.body, self.iv.topics, self.extra_words, case_words(self.case)) if draft else None
+        analysis = None
+        if draft:
+            # Imported with the first draft: its word lists and patterns cost a start without one.
+            from followup_rules.facts.draft_text import analyse
+
+            analysis = analyse(draft.body, self.iv.topics, self.extra_words, case_words(self.case))
         self.draft_analysis = analysis
         v["draft.present"] = draft is not None
         v["draft.kind"] = draft.kind if draft else "none"

@@ -95,27 +95,59 @@ def load_plugins(entry_points: bool = True) -> Plugins:
     A plugin that fails to import or implements an unknown hook is recorded with its name and
     version and left out; the others keep working.
     """
-    from importlib.metadata import entry_points as find_entry_points
-
     result = Plugins(pluggy.PluginManager(hookspecs.PROJECT))
     result.manager.add_hookspecs(hookspecs)
-    own_version = _version("followup-rules")
+    installed = _installed()
     for module_name in BUILTIN_PLUGINS:
-        _register(result, importlib.import_module(module_name), module_name.rsplit(".", 1)[-1], own_version,
+        _register(result, importlib.import_module(module_name), module_name.rsplit(".", 1)[-1], installed["version"],
                   f"built-in ({module_name})")
     if not entry_points:
         return result
+    for name, value, dist, version in installed["plugins"]:
+        origin = f"{dist} ({value})"
+        try:
+            plugin = _load(value)
+        except Exception as exc:  # a broken plugin must not stop the others
+            result.infos.append(PluginInfo(name, version, origin, (), f"failed to load: {type(exc).__name__}: {exc}"))
+            continue
+        _register(result, plugin, name, version, origin)
+    return result
+
+
+def _installed() -> dict[str, Any]:
+    """This package's version and the installed plugins' entry points (name, value, distribution,
+    version), sorted by name.
+
+    Scanning every installed distribution costs more than the rest of a start, so the answer is
+    kept in the disk cache for as long as no folder on sys.path changes (installing or removing a
+    distribution changes its folder).
+    """
+    import hashlib
+    import os
+    import sys
+
+    from followup_rules.core._cache import cached
+
+    stamps = []
+    for entry in sys.path:
+        try:
+            stamps.append(f"{entry}:{os.stat(entry or '.').st_mtime_ns}")
+        except OSError:
+            stamps.append(entry)
+    key = hashlib.sha256("\n".join(stamps).encode()).hexdigest()
+    found: dict[str, Any] = cached(f"plugins-{key}.json", _scan)
+    return found
+
+
+def _scan() -> dict[str, Any]:
+    from importlib.metadata import entry_points as find_entry_points
+
+    plugins = []
     for ep in sorted(find_entry_points(group=hookspecs.PROJECT), key=lambda e: e.name):
         dist = ep.dist
-        version = dist.version if dist is not None else "?"
-        origin = f"{dist.name if dist is not None else '?'} ({ep.value})"
-        try:
-            plugin = ep.load()
-        except Exception as exc:  # a broken plugin must not stop the others
-            result.infos.append(PluginInfo(ep.name, version, origin, (), f"failed to load: {type(exc).__name__}: {exc}"))
-            continue
-        _register(result, plugin, ep.name, version, origin)
-    return result
+        plugins.append([ep.name, ep.value, dist.name if dist is not None else "?",
+                        dist.version if dist is not None else "?"])
+    return {"version": _version("followup-rules"), "plugins": plugins}
 
 
 def _version(dist: str) -> str:
@@ -125,6 +157,15 @@ def _version(dist: str) -> str:
         return version(dist)
     except PackageNotFoundError:
         return "0+unknown"
+
+
+def _load(value: str) -> object:
+    """The object an entry point names (``module`` or ``module:attribute.path``), as importlib.metadata loads it."""
+    module_name, _, attributes = value.partition(":")
+    loaded: object = importlib.import_module(module_name.strip())
+    for attribute in filter(None, attributes.strip().split(".")):
+        loaded = getattr(loaded, attribute)
+    return loaded
 
 
 @lru_cache(maxsize=1)

@@ -137,7 +137,8 @@ def _binds(objection: Objection, action: Action, objectors: Sequence[str], polic
     return len(objectors) >= len(supporters)
 
 
-def _conflict(action: Action, objections: Sequence[Objection]) -> Conflict:
+def _conflict(action: Action, objections: Sequence[Objection],
+              resolution: str = "kept: more sources back it than object to it") -> Conflict:
     """One conflict per action and warning: the backers' position against every rule objecting."""
     sources = len(action.trace.backers) if action.trace else len({c.ruleset for c in action.by})
     keep = f"{action.action.replace('_', ' ')} as advised ({sources} {'source' if sources == 1 else 'sources'})"
@@ -145,7 +146,7 @@ def _conflict(action: Action, objections: Sequence[Objection]) -> Conflict:
     code = objections[0].rule.rule.then.warning or ""
     name = f"{action.action} #{action.ordinal}" if action.ordinal else action.action
     return Conflict(f"{name}: {code}", (Side(keep, action.by), Side(objections[0].rule.rule.says, against)),
-                    "kept: more sources back it than object to it", action.action)
+                    resolution, action.action)
 
 
 class _Planner:
@@ -159,6 +160,8 @@ class _Planner:
         self.moment = window.target if window is not None and window.target.timestamp() > at.timestamp() else at
         self.kind = STEP_MESSAGES[action.action]
         self.channel = action.channel or _DEFAULT_CHANNEL.get(action.action, "email")
+        #: Channels the message has been sent by so far: a don't never sends it back to one.
+        self.tried = {self.channel}
         self._derived: dict[tuple[float, str], Mapping[str, Any]] = {}
 
     def _facts(self, moment: datetime, channel: str) -> Mapping[str, Any]:
@@ -196,36 +199,47 @@ class _Planner:
         bind (one per warning code)."""
         action: Action = self.action
         outvoted: dict[str, list[Objection]] = {}
+        unmet: dict[str, list[Objection]] = {}
         for _ in range(8):  # each move makes progress; a few rounds settle every shipped case
             objections = self.objections(self.moment)
             objectors = list(dict.fromkeys(o.ruleset for o in objections))
-            binding = [o for o in objections if _binds(o, action, objectors, policy, order)]
+            stuck = {o for group in unmet.values() for o in group}
+            binding = [o for o in objections if o not in stuck and _binds(o, action, objectors, policy, order)]
             for o in objections:
-                if o not in binding and o not in outvoted.get(o.rule.rule.then.warning or "", []):
-                    outvoted.setdefault(o.rule.rule.then.warning or "", []).append(o)
+                code = o.rule.rule.then.warning or ""
+                if o not in binding and o not in stuck and o not in outvoted.get(code, []):
+                    outvoted.setdefault(code, []).append(o)
             if not binding:
                 break
             outcome = self.obey(action, binding[0])
+            if outcome is None:
+                unmet.setdefault(binding[0].rule.rule.then.warning or "", []).append(binding[0])
+                continue
             if isinstance(outcome, SetAside):
                 return outcome, []
             action = outcome
-            assert action.window is not None
-            self.moment = action.window.target
+            if action.window is not None:  # a re-channelled action with no window stays at its moment
+                self.moment = action.window.target
         if action.trace is not None:
             notes = [f"kept despite {', '.join(o.citation.rule for o in group)} ({code}): more sources back it"
                      for code, group in outvoted.items()]
+            notes += [f"kept despite {', '.join(o.citation.rule for o in group)} ({code}): the don'ts leave it "
+                      "no other channel" for code, group in unmet.items()]
             action = replace(action, trace=action.trace.changed(*notes))
-        return action, [_conflict(action, group) for group in outvoted.values()]
+        return action, ([_conflict(action, group) for group in outvoted.values()]
+                        + [_conflict(action, group, "kept: the don'ts leave it no other channel")
+                           for group in unmet.values()])
 
-    def obey(self, action: Action, objection: Objection) -> Action | SetAside:
+    def obey(self, action: Action, objection: Objection) -> Action | SetAside | None:
         """The action moved to where `objection` no longer speaks, or sent by another channel, or set
-        aside."""
+        aside; None when another don't already moved it off every channel this one allows."""
         cite = objection.citation
         if not objection.timing:
             for channel in _ALTERNATIVES.get(action.action, ()):
-                if channel != self.channel and not self._objects(objection, self.moment, channel):
+                if channel not in self.tried and not self._objects(objection, self.moment, channel):
                     note = f"by {channel.replace('_', ' ')} because {cite.rule} says: {cite.says}"
                     self.channel = channel
+                    self.tried.add(channel)
                     trace = action.trace.changed(note) if action.trace else None
                     return replace(action, channel=channel, trace=trace,
                                    overridden_by=action.overridden_by + (Override(cite.rule, cite.says),))
@@ -240,6 +254,8 @@ class _Planner:
                 trace = action.trace.changed(note) if action.trace else None
                 return replace(action, window=new_window, state=new_window.state(self.at), trace=trace,
                                overridden_by=action.overridden_by + (Override(cite.rule, cite.says),))
+        if not objection.timing and len(self.tried) > 1:
+            return None
         return SetAside(action, f"{cite.rule} says: {cite.says}", (cite,))
 
     def _later(self, action: Action, objection: Objection) -> datetime | None:

@@ -18,9 +18,10 @@ from followup_rules.core.ruleset import Ruleset, digest_of
 from followup_rules.rules._semver import matches, parse_spec
 from followup_rules.rules.load import build, load_ruleset
 
-_CACHE_VERSION = "1"
+_CACHE_VERSION = "2"
 
 
+@lru_cache(maxsize=None)
 def _schema_digest() -> str:
     blob = (shipped_dir("schemas") / "ruleset.schema.json").read_bytes()
     return hashlib.sha256(blob).hexdigest()[:16]
@@ -39,7 +40,8 @@ def _load(name: str, key: str, blob: bytes) -> Ruleset:
     entry = folder / f"{key}.json" if folder else None
     if entry is not None and entry.is_file():
         try:
-            return build(Document(name, json.loads(entry.read_text(encoding="utf-8"))))
+            kept = json.loads(entry.read_text(encoding="utf-8"))
+            return build(Document(name, kept["data"]), kept["digest"])
         except (OSError, ValueError, KeyError, TypeError):
             pass  # a damaged cache entry is rebuilt below
     ruleset = load_ruleset(name)
@@ -47,7 +49,8 @@ def _load(name: str, key: str, blob: bytes) -> Ruleset:
         try:
             entry.parent.mkdir(parents=True, exist_ok=True)
             tmp = entry.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(ruleset.doc.data, ensure_ascii=False, default=str), encoding="utf-8")
+            kept = {"digest": ruleset.digest, "data": ruleset.doc.data}
+            tmp.write_text(json.dumps(kept, ensure_ascii=False, default=str), encoding="utf-8")
             os.replace(tmp, entry)
         except OSError:
             pass  # caching is an optimisation; a read-only home must not break advice

@@ -31,8 +31,8 @@ def parse_ruleset(doc: Document) -> Ruleset:
     return build(doc)
 
 
-def build(doc: Document) -> Ruleset:
-    """The Ruleset for a document that passed every check."""
+def build(doc: Document, digest: str | None = None) -> Ruleset:
+    """The Ruleset for a document that passed every check; `digest` when known (the disk cache keeps it)."""
     data = doc.data
     params = {name: Parameter(name, p["type"], p["default"], p.get("description", ""), p.get("reading", ""))
               for name, p in (data.get("parameters") or {}).items()}
@@ -44,7 +44,7 @@ def build(doc: Document) -> Ruleset:
         applies_when=_condition(data["applies_when"], ("applies_when",)) if data.get("applies_when") else None,
         source_file=source.get("file"), source_title=source.get("title"), publisher=source.get("publisher"),
         extensions={k: tuple(v) for k, v in (data.get("vocabulary") or {}).items()},
-        tests=tuple(data.get("tests") or ()), path=doc.name, digest=digest_of(data),
+        tests=tuple(data.get("tests") or ()), path=doc.name, digest=digest or digest_of(data),
         extends=data.get("extends"),
         overrides={rid: (o["reason"], _rule(o["rule"], ("overrides", rid, "rule")) if o.get("rule") else None)
                    for rid, o in (data.get("overrides") or {}).items()},

@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from followup_rules.core import vocabulary
@@ -327,3 +329,47 @@ def test_advice_shape() -> None:
         "warnings/0/severity: 'fatal' is not one of ['info', 'warning', 'error']",
         "at: '2025-03-06T16:00:00' does not match " + repr(load_schema("advice")["properties"]["at"]["pattern"]),
     ])
+
+
+def _leaf_paths(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    yield path
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _leaf_paths(item, path + (key,))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _leaf_paths(item, path + (index,))
+
+
+def _example_cases() -> list[dict[str, Any]]:
+    return [yaml.load(path.read_text(encoding="utf-8"), Loader=_TextTimestampLoader) for path in EXAMPLES]
+
+
+JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers(-3, 3) | st.floats(allow_nan=False)
+                           | st.text(max_size=12) | st.sampled_from(["pat", "email", "2025-03-06T14:00:00", "US"]),
+                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
+                                                                                         max_size=3), max_leaves=6)
+
+
+@settings(max_examples=400, deadline=None)
+@given(data=st.data())
+def test_the_compiled_case_validator_agrees_with_jsonschema(data: Any) -> None:
+    # The compiled validator answers first for cases: it must never accept what jsonschema rejects.
+    from followup_rules.core import _schema
+
+    case = copy.deepcopy(data.draw(st.sampled_from([minimal_case(), *_example_cases()])))
+    path = data.draw(st.sampled_from(list(_leaf_paths(case))[1:]))
+    parent = case
+    for key in path[:-1]:
+        parent = parent[key]
+    if data.draw(st.booleans()) and isinstance(parent, dict):
+        del parent[path[-1]]
+    else:
+        parent[path[-1]] = data.draw(JSON_VALUES)
+    assert _schema._passes_compiled(case, "case") == (errors("case", case) == [])
+
+
+def test_the_compiled_case_validator_accepts_every_example() -> None:
+    from followup_rules.core import _schema
+
+    assert all(_schema._passes_compiled(case, "case") for case in _example_cases())

@@ -71,6 +71,9 @@ def _problems(advice: Advice, calendar: BusinessCalendar) -> list[str]:
             local = window.target.astimezone(tz)
             if not (9 <= local.hour < 17 and calendar.is_business_day(local.date())):
                 found.append(f"{label}: call outside call hours {local}")
+        overrides = [o.instruction for o in action.overridden_by]
+        if len(overrides) != len(set(overrides)):
+            found.append(f"{label}: the same rule changed it twice (back and forth) {overrides}")
         if action.action == "set_reminder" and action.about is None:
             found.append(f"{label}: a reminder without its date")
     codes = {w.code for w in advice.warnings}

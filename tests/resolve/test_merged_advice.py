@@ -126,6 +126,19 @@ def test_a_call_goes_into_call_hours_on_a_business_day() -> None:
     assert local is not None and 9 <= local.hour < 17 and local.weekday() < 5
 
 
+def test_two_donts_that_leave_no_channel_keep_it_on_one_and_show_the_other_once() -> None:
+    # Under strictest every objection binds: 001 moves the follow-up to the phone the recruiter
+    # prefers, then 004 objects to a call after the thank-you email. Sending it back to email would
+    # undo 001, so it stays a call and 004 is one conflict (before, it went back and forth).
+    advice = api.advise(ROOT / "examples" / "phone-preferred.yaml", "2025-06-24T11:00:00-04:00", policy="strictest")
+    _, follow_up = _one(advice, "send_follow_up", 1)
+    assert follow_up.channel == "phone_call"
+    assert [o.instruction for o in follow_up.overridden_by].count("levo-5-things/match-medium") == 1
+    [conflict] = [c for c in advice.conflicts if c.about == "send_follow_up #1: call_after_email"]
+    assert conflict.resolution == "kept: the don'ts leave it no other channel"
+    assert [c.rule for c in conflict.sides[1].by] == ["pro-tips/no-call-after-email"]
+
+
 # --- 4. Warnings are actionable and consistent ----------------------------------------------------
 
 def test_after_a_rejection_nothing_is_said_about_a_note_sent_too_early() -> None:

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from followup_rules.cli.options import AT, CASE, FORMAT_MD, Selecting, echo_json, paint, selecting
+from followup_rules.cli.options import AT, CASE, FORMAT_MD, Selecting, paint, selecting
 
 
 @click.command("advise")
@@ -24,7 +24,9 @@ def command(case_file: str, at: str | None, choices: Selecting, strict: bool, fm
     case = load_case(case_file)
     advice = pipeline.advise(case, pipeline.moment(at, case), choices.select(case))
     if fmt == "json":
-        echo_json(advice.to_dict())
+        from followup_rules.resolve.encoder import advice_json
+
+        click.echo(advice_json(advice))
     elif fmt == "markdown":
         click.echo(advice_view.advice_markdown(advice, case.timezone), nl=False)
     else:

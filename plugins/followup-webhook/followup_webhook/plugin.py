@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +20,9 @@ CHANNEL = "webhook"
 
 def advice_json(advice: Advice) -> bytes:
     """The body posted: the advice exactly as ``followup advise --format json`` gives it, UTF-8."""
-    return json.dumps(advice.to_dict(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    from followup_rules import advice_json as encode
+
+    return encode(advice)
 
 
 @hookimpl
@@ -31,11 +32,12 @@ def followup_advice(advice: Advice, case: Case) -> None:
     :raises WebhookError: the endpoint refused it or could not be reached (followup-rules reports
         this as a warning; the advice itself is unaffected).
     """
-    from followup_rules.journal import case_identity
     from followup_rules.settings import load_settings
 
     config = WebhookConfig.from_settings(load_settings(None))
     if config is not None:
+        from followup_rules.journal import case_identity
+
         post(config, advice_json(advice), "advice", {"X-Followup-Case": case_identity(case)})
 
 

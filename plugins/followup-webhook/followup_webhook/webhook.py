@@ -15,16 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import http.client
 import os
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from followup_rules.problems import UserError
@@ -108,14 +103,16 @@ class Delivery:
     delivery_id: str
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A redirect is answered as an error: the signed body goes to the configured URL or nowhere."""
+def _opener() -> Any:
+    # The HTTP modules load here, on the first POST: every `followup` command loads this plugin.
+    import urllib.request
 
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
+    class _NoRedirect(urllib.request.HTTPRedirectHandler):
+        """A redirect is answered as an error: the signed body goes to the configured URL or nowhere."""
 
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None
 
-def _opener() -> urllib.request.OpenerDirector:
     return urllib.request.build_opener(_NoRedirect())
 
 
@@ -128,6 +125,12 @@ def post(config: WebhookConfig, body: bytes, event: str, headers: Mapping[str, s
 
     :raises WebhookError: a 4xx answer or a redirect (neither retried), or every attempt failed.
     """
+    import http.client
+    import urllib.error
+    import urllib.request
+    import uuid
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         agent = f"followup-webhook/{version('followup-webhook')}"
     except PackageNotFoundError:
