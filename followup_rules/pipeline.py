@@ -26,7 +26,7 @@ from followup_rules.facts.derive import Facts, derive
 from followup_rules.resolve.advice import Advice
 from followup_rules.resolve.evaluation import Evaluation
 from followup_rules.resolve.policy import POLICIES
-from followup_rules.resolve.resolver import build_advice, next_situation, with_next
+from followup_rules.resolve.resolver import build_advice, next_situation, settled, with_next
 from followup_rules.rules.library import Library
 from followup_rules.rules.lock import LOCK_NAME, read_lock
 from followup_rules.rules.profile import PROFILE_NAME, Profile, check_params, load_profile
@@ -271,5 +271,6 @@ def _advice(evaluation: Evaluation, selection: Selection, ahead: bool) -> Advice
     if projection is None:
         return advice
     later, moment, precondition = projection
-    following = build_advice(evaluate(later, moment, selection.compiled), selection.policy, selection.order)
+    following = build_advice(evaluate(later, moment, selection.compiled), selection.policy, selection.order,
+                             settled(advice))
     return with_next(advice, following, precondition)

@@ -283,9 +283,18 @@ def _planning_rules(compiled: Compiled) -> tuple[tuple[CompiledRule, Predicate, 
         if crule.rule.then.warning is None or crule.condition is None:
             continue
         facts = {leaf.fact for leaf in crule.condition.leaves() if leaf.fact}
-        if facts & (PLANNED_FACTS | TIME_FACTS) - {"draft.present"}:
+        if facts & (PLANNED_FACTS | TIME_FACTS) - {"draft.present"} and not _needs_content(crule.condition):
             found.append((crule, predicate(crule.condition, compiled.params), _kinds(crule.condition)))
     return tuple(found)
+
+
+def _needs_content(condition: Condition) -> bool:
+    """Whether the condition requires a test on what a draft says (its words, not its kind, channel,
+    recipients or time): such a rule objects to wording, never to a planned message."""
+    required = [condition] if condition.kind == "test" else list(condition.children) if condition.kind == "all" else []
+    planned = PLANNED_FACTS | TIME_FACTS
+    return any(leaf.kind == "test" and (leaf.fact or "").startswith("draft.") and leaf.fact not in planned
+               for leaf in required)
 
 
 def _kinds(condition: Condition) -> frozenset[str] | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from typing import Sequence
+from typing import Collection, Sequence
 
 from followup_rules.core.case import Case
 from followup_rules.resolve.advice import Action, Advice, RulesetRef, SetAside
@@ -20,12 +20,17 @@ from followup_rules.resolve.steps import after, done, is_step
 from followup_rules.resolve.wording import names_of, sentence, urgency
 
 
-def build_advice(evaluation: Evaluation, policy: str, precedence: Sequence[str] = ()) -> Advice:
-    """The advice of one evaluation under `policy` (`precedence`: ruleset ids, first wins)."""
+def build_advice(evaluation: Evaluation, policy: str, precedence: Sequence[str] = (),
+                 settled: Collection[tuple[str, int, str]] = ()) -> Advice:
+    """The advice of one evaluation under `policy` (`precedence`: ruleset ids, first wins).
+
+    `settled` are action keys already decided elsewhere (a projection leaves out what the advice it
+    extends settles): they are not merged or constrained again."""
     case, at, calendar = evaluation.case, evaluation.at, evaluation.calendar
     order = tuple(precedence) or tuple(c.ruleset.id for c in evaluation.compiled)
     results = tuple(source_result(c, evaluation.fired, evaluation.facts, case, calendar) for c in evaluation.compiled)
-    merged = merge_actions(results, policy, at, order, calendar, evaluation.facts.people["primary_contact"])
+    merged = [a for a in merge_actions(results, policy, at, order, calendar, evaluation.facts.people["primary_contact"])
+              if a.key not in settled]
     constrained = constrain(merged, evaluation.facts, case, evaluation.compiled, policy, order, calendar)
     cautions, conflicts = reconcile(merge_cautions([w for r in results for w in r.warnings]), constrained.actions,
                                     bool(evaluation.facts.values.get("process.ended")))
@@ -79,6 +84,13 @@ def next_situation(evaluation: Evaluation, advice: Advice) -> tuple[Case, dateti
     return done(case, moments), latest, after(steps)
 
 
+def settled(advice: Advice) -> set[tuple[str, int, str]]:
+    """The keys of the actions the advice decides now (open, overdue, or timeless): a projection
+    adds nothing for them."""
+    waiting = {a.key for a in advice.actions if a.state == "upcoming"} | {s.action.key for s in advice.set_aside}
+    return ({a.key for a in advice.actions} | {s.action.key for s in advice.set_aside}) - waiting
+
+
 def with_next(advice: Advice, next_advice: Advice, precondition: str) -> Advice:
     """`advice` with what the steps being done brings, upcoming and marked projected.
 
@@ -87,8 +99,7 @@ def with_next(advice: Advice, next_advice: Advice, precondition: str) -> Advice:
     not spoken yet, so the projection is the better estimate, and it is the date `timeline` gives."""
     evaluation = advice.evaluation
     assert evaluation is not None
-    waiting = {a.key for a in advice.actions if a.state == "upcoming"} | {s.action.key for s in advice.set_aside}
-    have = ({a.key for a in advice.actions} | {s.action.key for s in advice.set_aside}) - waiting
+    have = settled(advice)
     projected = [worded(replace(a, state="upcoming", projected=precondition), evaluation.case, advice.at)
                  for a in next_advice.actions if a.key not in have and a.window is not None]
     if not projected:
