@@ -281,7 +281,7 @@ class _Deriver:
     def _draft(self, people: Mapping[str, tuple[str, ...]]) -> None:
         v, draft = self.v, self.case.draft
         analysis = None
-        if draft:
+        if draft and draft.body:  # a planned message not yet written has nothing to analyse
             # Imported with the first draft: its word lists and patterns cost a start without one.
             from followup_rules.facts.draft_text import analyse
 

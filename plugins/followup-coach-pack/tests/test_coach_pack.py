@@ -16,8 +16,8 @@ from followup_coach_pack import plugin as coach_plugin
 
 import followup_rules
 from followup_rules.api import default_library
-from followup_rules.testing import run_paths
-from followup_rules.validate import validate_paths
+from followup_rules.authoring.testing import run_paths
+from followup_rules.rules.validate import validate_paths
 
 CASE = str(RULESET.parent / "cases" / "coach-base.yaml")
 EVENING = "2025-05-06T18:00:00-04:00"  # three hours after the interview ended, nothing sent yet

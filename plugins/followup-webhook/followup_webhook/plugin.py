@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from followup_rules.hookspecs import hookimpl
+from followup_rules.plugin.hookspecs import hookimpl
 
 from .webhook import WebhookConfig, WebhookError, post, where
 
 if TYPE_CHECKING:
-    from followup_rules.advice import Action, Advice
-    from followup_rules.artifact import Artifact, Receipt
-    from followup_rules.case import Case
+    from followup_rules.core.artifact import Artifact, Receipt
+    from followup_rules.core.case import Case
+    from followup_rules.resolve.advice import Action, Advice
 
 CHANNEL = "webhook"
 
@@ -32,11 +32,11 @@ def followup_advice(advice: Advice, case: Case) -> None:
     :raises WebhookError: the endpoint refused it or could not be reached (followup-rules reports
         this as a warning; the advice itself is unaffected).
     """
-    from followup_rules.settings import load_settings
+    from followup_rules.delivery.settings import load_settings
 
     config = WebhookConfig.from_settings(load_settings(None))
     if config is not None:
-        from followup_rules.journal import case_identity
+        from followup_rules.delivery.journal import case_identity
 
         post(config, advice_json(advice), "advice", {"X-Followup-Case": case_identity(case)})
 
@@ -52,8 +52,8 @@ def followup_render(action: Action, index: int, case: Case, advice: Advice, chan
     """For ``webhook``: the advice JSON, marked with the action it was chosen for."""
     if channel != CHANNEL:
         return None
-    from followup_rules.artifact import Artifact
-    from followup_rules.journal import case_identity
+    from followup_rules.core.artifact import Artifact
+    from followup_rules.delivery.journal import case_identity
 
     return Artifact(channel=CHANNEL, action=action.action, key=f"{case.name}:{action.action}#{index}:{CHANNEL}",
                     to=(), subject=f"advice for {case.name}, action {index} ({action.action})",
@@ -69,8 +69,8 @@ def followup_deliver(artifact: Artifact, settings: Mapping[str, Any], dry_run: b
     """
     if artifact.channel != CHANNEL:
         return None
-    from followup_rules.artifact import Receipt
-    from followup_rules.problems import UserError
+    from followup_rules.core.artifact import Receipt
+    from followup_rules.core.problems import UserError
 
     config = WebhookConfig.from_settings(settings)
     if config is None:

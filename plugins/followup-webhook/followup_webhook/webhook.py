@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from followup_rules.problems import UserError
+from followup_rules.core.problems import UserError
 
 SIGNATURE_HEADER = "X-Followup-Signature"
 ENV_URL = "FOLLOWUP_WEBHOOK_URL"

@@ -28,8 +28,8 @@ from followup_webhook import plugin as webhook_plugin
 from followup_webhook.webhook import where
 
 import followup_rules
-from followup_rules.journal import case_identity
-from followup_rules.problems import UserError
+from followup_rules.core.problems import UserError
+from followup_rules.delivery.journal import case_identity
 
 CASE = str(Path(__file__).with_name("case.yaml"))
 AT = "2025-03-06T16:00:00-05:00"
