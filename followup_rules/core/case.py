@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from followup_rules.core import _schema
 from followup_rules.core._cache import cached
 from followup_rules.core._yaml import Document, load_file, load_text
+from followup_rules.core.limits import CASE_ITEMS, CASE_TEXT, calendar_hint, check_limits, within_calendar
 from followup_rules.core.moments import parse_moment
 from followup_rules.core.problems import Problem, UserError, did_you_mean
 
@@ -162,6 +163,9 @@ def parse_case(doc: Document, schema_checked: bool = False) -> Case:
     if not isinstance(doc.data, dict):
         raise UserError([doc.problem((), "FR006", "a case must be a mapping with `candidate:`, "
                                      "`application:` and `interviews:`")])
+    problems = check_limits(doc, CASE_ITEMS, CASE_TEXT)
+    if problems:
+        raise UserError(problems)
     if not schema_checked:
         _schema_check(doc)
     return _Parser(doc).case()
@@ -191,6 +195,10 @@ class _Parser:
         country = cand.get("country")
         if country:
             self._check_country(country, cand.get("subdivision"))
+        elif cand.get("subdivision"):
+            self.problems.append(self.doc.problem(("candidate", "subdivision"), "FR045",
+                                                  f"subdivision {cand['subdivision']!r} without a country",
+                                                  "add `country:` (e.g. US for the subdivision CA), or remove it"))
         case = Case(
             name=self.doc.name,
             candidate_name=cand["name"],
@@ -227,7 +235,7 @@ class _Parser:
     def _zone(self, name: str) -> tzinfo:
         try:
             return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file name
             self.problems.append(self.doc.problem(("candidate", "timezone"), "FR041",
                                                   f"unknown timezone {name!r}",
                                                   did_you_mean(name, available_timezones())
@@ -246,21 +254,31 @@ class _Parser:
         if text is None:
             return None
         try:
-            return parse_moment(str(text), self.tz)
-        except ValueError as exc:
+            moment = parse_moment(str(text), self.tz)
+        except (ValueError, OverflowError) as exc:
             self.problems.append(self.doc.problem(path, "FR040", f"bad timestamp {text!r}: {exc}",
                                                   "use ISO 8601, e.g. 2025-03-06T14:00:00-05:00"))
             return datetime(1970, 1, 1, tzinfo=self.tz)
+        if not within_calendar(moment):
+            self.problems.append(self.doc.problem(path, "FR040", f"timestamp {text!r} is outside the supported "
+                                                  "calendar", calendar_hint()))
+            return datetime(1970, 1, 1, tzinfo=self.tz)
+        return moment
 
     def _date(self, path: tuple[Any, ...], text: str | None) -> date | None:
         if text is None:
             return None
         try:
-            return date.fromisoformat(str(text))
+            day = date.fromisoformat(str(text))
         except ValueError:
             self.problems.append(self.doc.problem(path, "FR040", f"bad date {text!r}",
                                                   "use YYYY-MM-DD, e.g. 2025-03-14"))
             return None
+        if not within_calendar(day):
+            self.problems.append(self.doc.problem(path, "FR040", f"date {text!r} is outside the supported calendar",
+                                                  calendar_hint()))
+            return None
+        return day
 
     def _interview(self, index: int, raw: Mapping[str, Any]) -> Interview:
         path = ("interviews", index)
