@@ -12,11 +12,14 @@ from typing import Iterable, Sequence
 
 from followup_rules.core._cache import cache_dir
 from followup_rules.core._resources import shipped_dir
-from followup_rules.core._yaml import Document
+from followup_rules.core._yaml import Document, load_file
+from followup_rules.core.limits import MAX_EXTENDS, MAX_RULES
 from followup_rules.core.problems import Problem, UserError, did_you_mean
-from followup_rules.core.ruleset import Ruleset, digest_of
+from followup_rules.core.ruleset import Condition, Rule, Ruleset, digest_of
+from followup_rules.core.vocabulary import ALWAYS_KNOWN
 from followup_rules.rules._semver import matches, parse_spec
 from followup_rules.rules.load import build, load_ruleset
+from followup_rules.rules.semantics import MAX_TESTS_PER_RULE
 
 _CACHE_VERSION = "1"
 
@@ -39,7 +42,8 @@ def _load(name: str, key: str, blob: bytes) -> Ruleset:
     entry = folder / f"{key}.json" if folder else None
     if entry is not None and entry.is_file():
         try:
-            return build(Document(name, json.loads(entry.read_text(encoding="utf-8"))))
+            return build(Document(name, json.loads(entry.read_text(encoding="utf-8")),
+                                  reread=lambda: load_file(name)))
         except (OSError, ValueError, KeyError, TypeError):
             pass  # a damaged cache entry is rebuilt below
     ruleset = load_ruleset(name)
@@ -112,6 +116,11 @@ class Library:
             if ruleset.id in seen:
                 raise UserError([_at(ruleset, ("extends",), "FR037",
                                      "extends itself: " + " -> ".join(seen + (ruleset.id,)))])
+            if len(seen) >= MAX_EXTENDS:
+                raise UserError([_at(ruleset, ("extends",), "FR037",
+                                     f"an `extends` chain longer than {MAX_EXTENDS} steps: "
+                                     + " -> ".join(seen[:3] + ("…", ruleset.id)),
+                                     "extend the ruleset you need directly")])
             parent = self.resolve(self.find(ruleset.extends, ruleset), seen + (ruleset.id,))
             self._resolved[key] = inherit(ruleset, parent)
         return self._resolved[key]
@@ -151,6 +160,20 @@ def _at(ruleset: Ruleset, path: tuple[str, ...], code: str, message: str, hint: 
     return doc.problem(path, code, message, hint, on_key)
 
 
+def _tests(condition: Condition | None) -> int:
+    """Leaf tests of a condition, each `in` list counting one per value (as `semantics.count_tests`)."""
+    if condition is None:
+        return 0
+    if condition.kind == "test":
+        return max(1, len(condition.value)) if isinstance(condition.value, (list, tuple)) else 1
+    return sum(_tests(child) for child in condition.children)
+
+
+def _anchor_test(rule: Rule) -> int:
+    window = rule.then.window
+    return 1 if window is not None and window.anchor not in ALWAYS_KNOWN else 0
+
+
 def inherit(child: Ruleset, parent: Ruleset) -> Ruleset:
     """The child ruleset with its parent's rules (overridden ones replaced) before its own."""
     from dataclasses import replace
@@ -166,8 +189,20 @@ def inherit(child: Ruleset, parent: Ruleset) -> Ruleset:
             problems.append(_at(child, rule.path + ("id",), "FR028",
                                 f"rule {rule.id!r} is already inherited from {parent.id}",
                                 "to change it, list it under `overrides:` with a reason"))
+    applies = child.applies_when or parent.applies_when
+    own = (*child.rules, *(new for _, new in child.overrides.values() if new is not None))
+    for rule in (*parent.rules, *own) if child.applies_when else own:
+        total = _tests(applies) + _tests(rule.when) + _anchor_test(rule)
+        if total > MAX_TESTS_PER_RULE:
+            place = ("applies_when",) if child.applies_when else rule.path + ("when",)
+            problems.append(_at(child, place, "FR033", f"rule {rule.id!r} has {total} tests with the `applies_when` "
+                                f"of {child.id if child.applies_when else parent.id}, over the limit of "
+                                f"{MAX_TESTS_PER_RULE}", "split it into several rules"))
     if problems:
         raise UserError(problems)
+    if len(parent.rules) + len(child.rules) > MAX_RULES:
+        raise UserError([_at(child, ("extends",), "FR007", f"{len(parent.rules) + len(child.rules)} rules with "
+                             f"those of {parent.id}, over the limit of {MAX_RULES}")])
     me = f"{child.id}@{child.version}"
     rules = []
     for rule in parent.rules:
