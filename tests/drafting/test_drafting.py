@@ -632,5 +632,5 @@ def test_draft_never_overwrites_the_case(capsys: pytest.CaptureFixture[str]) -> 
     before = EXAMPLES["rejection"].read_bytes()
     n = number("rejection", "respond_to_rejection")
     code, _, err = run_draft(capsys, "rejection", "--action", n, "--out", str(EXAMPLES["rejection"]))
-    assert code == 2 and "that is the case file" in err
+    assert code == 2 and "which this command reads; nothing was overwritten" in err
     assert EXAMPLES["rejection"].read_bytes() == before
