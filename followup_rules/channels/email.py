@@ -145,7 +145,9 @@ def deliver(artifact: Artifact, settings: Mapping[str, Any], dry_run: bool) -> R
         a one-line reason (the message stays saved beside the journal); ``dry-run``.
     :raises UserError: the SMTP settings cannot work (no host, no password, a password unencrypted).
     """
-    from followup_rules.delivery.journal import Journal
+    import time
+
+    from followup_rules.delivery.journal import RENEW_EVERY, Journal
 
     smtp = smtp_settings(settings)
     envelope = _envelope(artifact)
@@ -175,8 +177,20 @@ def deliver(artifact: Artifact, settings: Mapping[str, Any], dry_run: bool) -> R
             journal.record(case, artifact.key, "handed_over")
         handed_over = sending
 
+    renewed = time.monotonic()
+
+    def wait(seconds: float) -> None:
+        """Sleep before a retry, renewing the claim so that no other sender takes it over meanwhile."""
+        nonlocal renewed
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            time.sleep(min(left, RENEW_EVERY))
+            if time.monotonic() - renewed >= RENEW_EVERY:
+                journal.renew(case, artifact.key, f"waiting {seconds:g} s to retry")
+                renewed = time.monotonic()
+
     try:
-        reply = send_with_retries(artifact.data or b"", envelope, smtp, hand_over)
+        reply = send_with_retries(artifact.data or b"", envelope, smtp, hand_over, wait)
     except DeliveryError as exc:
         if exc.kind == "uncertain":
             journal.record(case, artifact.key, "uncertain", str(exc))
