@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from followup_rules.pipeline import Selection
     from followup_rules.resolve.advice import Action, Advice
 
-CASE = click.argument("case_file", metavar="CASE", type=click.Path(dir_okay=False))
+CASE = click.argument("case_file", metavar="CASE", type=click.Path(dir_okay=False, allow_dash=True))
 FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
                       show_default=True, help="Output for people (text) or programs (json).")
 FORMAT_MD = click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
@@ -116,8 +116,9 @@ def echo_json(data: Any) -> None:
 
 
 def paint() -> Callable[..., str]:
-    """click.style on a terminal, plain text when piped."""
+    """click.style on a terminal, plain text when piped or when NO_COLOR is set (no-color.org)."""
+    import os
     import sys
 
-    return click.style if sys.stdout.isatty() else (lambda text, **_: text)
+    return click.style if sys.stdout.isatty() and not os.environ.get("NO_COLOR") else (lambda text, **_: text)
 

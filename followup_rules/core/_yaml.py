@@ -143,9 +143,28 @@ def _size(limit: int) -> str:
     return f"{limit // 1048576} MiB" if limit % 1048576 == 0 else f"{limit:,} bytes"
 
 
+#: The name that stands for standard input, and how problems in it are placed.
+STDIN = "-"
+STDIN_NAME = "<stdin>"
+
+
 def load_file(path: str | os.PathLike[str]) -> Document:
-    """Read and parse a YAML or JSON file, raising UserError with a position on any problem."""
+    """Read and parse a YAML or JSON file (`-`: standard input), raising UserError with a position on any problem."""
+    if str(path) == STDIN:
+        return load_text(_read_stdin(), STDIN_NAME)
     return load_text(read_text(path), str(path))
+
+
+def _read_stdin() -> str:
+    import sys
+
+    blob = sys.stdin.buffer.read(MAX_BYTES + 1)
+    if len(blob) > MAX_BYTES:
+        raise UserError([Problem(STDIN_NAME, 1, 1, "FR002", f"standard input is over the {_size(MAX_BYTES)} limit")])
+    try:
+        return blob.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UserError([Problem(STDIN_NAME, 1, 1, "FR001", f"not UTF-8 text: {exc.reason}")]) from None
 
 
 def load_text(text: str, name: str = "<input>") -> Document:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from followup_rules.core import _schema
 from followup_rules.core._cache import cached
-from followup_rules.core._yaml import Document, load_file, load_text
+from followup_rules.core._yaml import STDIN, Document, load_file, load_text
 from followup_rules.core.limits import CASE_ITEMS, CASE_TEXT, calendar_hint, check_limits, within_calendar
 from followup_rules.core.moments import parse_moment
 from followup_rules.core.problems import Problem, UserError, did_you_mean
@@ -120,11 +120,13 @@ class Case:
 
 
 def load_case(path: str | os.PathLike[str]) -> Case:
-    """Load, validate and parse a case file; raises UserError with positions.
+    """Load, validate and parse a case file (`-`: standard input); raises UserError with positions.
 
     A file whose exact bytes passed the schema before (disk cache) skips the schema step, which
     costs more than the rest of loading: cases are re-checked daily, rarely changed."""
     doc = load_file(path)
+    if str(path) == STDIN:
+        return parse_case(doc)
     blob = Path(path).read_bytes() + json.dumps(_schema.schema("case"), sort_keys=True).encode()
     key = f"case-valid-{hashlib.sha256(blob).hexdigest()}.json"
     return parse_case(doc, schema_checked=cached(key, lambda: _schema_check(doc)))
