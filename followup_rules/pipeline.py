@@ -129,7 +129,7 @@ def select(case: Case | None = None, *, rulesets: Sequence[str | Ruleset] = (), 
     lock_file = _lock(lock, search_from, explicit_rulesets=bool(rulesets)) if locked else None
     overlay = industry or chosen_profile.industry
     if rulesets:
-        picked = [r if isinstance(r, Ruleset) else lib.get(r) for r in rulesets]
+        picked = [r if isinstance(r, Ruleset) else _named(lib, r) for r in rulesets]
         origin = "--ruleset"
     elif lock_file is not None:
         picked = read_lock(lock_file, lib)
@@ -162,6 +162,17 @@ def _profile(profile: Profile | PathLike | None, search_from: Path | None) -> Pr
         return load_profile(profile)
     found = find_upward(PROFILE_NAME, search_from) if search_from is not None else None
     return load_profile(found) if found is not None else Profile()
+
+
+def _named(library: Library, spec: str) -> Ruleset:
+    """The ruleset `spec` names (``--ruleset``); one that is not available is an error that says so."""
+    try:
+        return library.get(spec)
+    except UserError as exc:
+        if any(p.file for p in exc.problems):
+            raise
+        raise UserError("; ".join(f"--ruleset {spec}: {p.message}" + (f" ({p.hint})" if p.hint else "")
+                                  for p in exc.problems)) from None
 
 
 def _profile_ruleset(library: Library, profile: Profile, index: int) -> Ruleset:

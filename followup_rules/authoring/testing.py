@@ -17,7 +17,7 @@ from typing import Any, Mapping, Sequence
 
 from followup_rules.core._yaml import Document, confined, load_file
 from followup_rules.core.case import Case, case_from_mapping
-from followup_rules.core.problems import UserError
+from followup_rules.core.problems import Problem, UserError
 from followup_rules.core.ruleset import Ruleset
 from followup_rules.engine.compiler import compile_ruleset
 from followup_rules.engine.conditions import evaluate as evaluate_condition
@@ -204,6 +204,8 @@ class Report:
 
     results: list[tuple[str, list[str]]]
     coverage: dict[str, dict[str, Any]]
+    #: Problems of the tests' own input (a bad case, a case path outside the ruleset's folder).
+    errors: list[Problem] = field(default_factory=list)
 
     @property
     def failed(self) -> int:
@@ -265,6 +267,7 @@ def _own_rules(ruleset: Ruleset) -> list[Any]:
 
 def run_tests(tests: Sequence[RuleTest]) -> Report:
     results: list[tuple[str, list[str]]] = []
+    errors: list[Problem] = []
     seen: dict[str, dict[str, Any]] = {}
     for test in tests:
         rules = _own_rules(test.ruleset)
@@ -276,6 +279,7 @@ def run_tests(tests: Sequence[RuleTest]) -> Report:
             failures = test.run()[2]
         except UserError as exc:
             failures = [f"bad test input: {p}" for p in exc.problems]
+            errors += exc.problems
         results.append((str(test), failures))
         for rule in rules:
             key = f"{version}/{rule.id}"
@@ -289,7 +293,7 @@ def run_tests(tests: Sequence[RuleTest]) -> Report:
                    if (i, flag) not in cov["outcomes"]]
         coverage[key] = {"fired": cov["fired"], "silent": cov["silent"], "conditions_total": cov["conditions_total"],
                          "conditions_missing": missing, "conditions_text": cov.get("conditions_text") or []}
-    return Report(results, coverage)
+    return Report(results, coverage, sorted(set(errors)))
 
 
 def run_paths(paths: Sequence[str] = ()) -> Report:

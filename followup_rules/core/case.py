@@ -284,10 +284,11 @@ class _Parser:
 
     def _interview(self, index: int, raw: Mapping[str, Any]) -> Interview:
         path = ("interviews", index)
+        known = len(self.problems)
         start = self._moment(path + ("start",), raw["start"])
         end = self._moment(path + ("end",), raw["end"])
         assert start is not None and end is not None
-        if end < start:
+        if end < start and len(self.problems) == known:  # a bad time is its own problem, not this one
             self.problems.append(self.doc.problem(path + ("end",), "FR043",
                                                   "the interview ends before it starts"))
         people = tuple(Interviewer(**p) for p in raw["interviewers"])
