@@ -165,9 +165,12 @@ def deliver(artifact: Artifact, settings: Mapping[str, Any], dry_run: bool) -> R
     check_route(smtp)
     claim = journal.claim(case, artifact.key, artifact.data or b"", artifact.filename or f"{artifact.key}.eml")
     if not claim.granted:
-        assert claim.previous is not None
-        status = "failed" if claim.previous.state == "uncertain" else "duplicate"
-        return Receipt(CHANNEL, artifact.key, status, f"{_blocked(claim.previous)}; not sent again")
+        previous = claim.previous
+        if previous is None or claim.busy and previous.state not in ("sent", "uncertain"):
+            return Receipt(CHANNEL, artifact.key, "duplicate",
+                           "another followup process on this machine is sending it now; not sent again")
+        status = "failed" if previous.state == "uncertain" else "duplicate"
+        return Receipt(CHANNEL, artifact.key, status, f"{_blocked(previous)}; not sent again")
     saved = f"the message is saved at {claim.draft}"
     handed_over = False
 

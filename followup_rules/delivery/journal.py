@@ -104,11 +104,13 @@ class Entry:
 
 @dataclass(frozen=True)
 class Claim:
-    """The answer to "may I send this now?": when not granted, ``previous`` says why."""
+    """The answer to "may I send this now?": when not granted, ``previous`` says why, or ``busy``
+    that another process on this machine holds the claim (it may not have written its entry yet)."""
 
     granted: bool
     previous: Entry | None
     draft: Path
+    busy: bool = False
 
 
 class Journal:
@@ -153,7 +155,7 @@ class Journal:
             with self._transaction() as db:
                 previous = _last(db, case, key)
                 if lock is None:  # a process on this machine holds the claim
-                    return Claim(False, previous, draft)
+                    return Claim(False, previous, draft, busy=True)
                 if previous is not None and previous.state == "handed_over" and not _running(previous):
                     previous = _insert(db, case, key, "uncertain", previous.draft,
                                        detail="the process sending it stopped after handing the message over")
