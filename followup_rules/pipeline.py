@@ -235,9 +235,10 @@ def _precedence(given: tuple[str, ...], profile: Profile, policy: str, picked: S
     return tuple(order)
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=16)
 def engine_for(compiled: tuple[Compiled, ...]) -> Engine:
-    """The engine for these compiled rulesets, built once per process."""
+    """The engine for these compiled rulesets, built once per process and kept while it is among the
+    16 used last (an engine of the shipped rulesets holds a few MB in durable-rules, freed with it)."""
     return Engine(compiled)
 
 

@@ -31,30 +31,28 @@ class TimeUp(KeyboardInterrupt):
     """The time budget ran out (Hypothesis lets a KeyboardInterrupt through at once)."""
 
 
-def work(kind: str, count: int, seed: int, deadline: float, folder: str) -> dict[str, Any]:
-    """Judge `count` generated inputs of `kind` in this process; the tally as plain data."""
-    from hypothesis import HealthCheck, given, settings
+def work(shares: dict[str, int], seed: int, deadline: float, folder: str) -> dict[str, Any]:
+    """Judge this worker's share of each kind, in rounds that keep the kinds in proportion, so that
+    a run the time budget stops has tried each kind as far as the others; the tally as plain data."""
+    from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import seed as seeded
     from hypothesis import strategies as st
     from inputs import cases, profiles, rulesets
 
     os.environ["FOLLOWUP_RULES_CACHE"] = tempfile.mkdtemp(prefix="cache-", dir=folder)
     os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="data-", dir=folder)
-    tally = Tally()
-    strategy = {"cases": cases(), "rulesets": rulesets(), "profiles": profiles()}[kind]
+    tallies = {kind: Tally() for kind in shares}
+    strategies = {"cases": cases(), "rulesets": rulesets(), "profiles": profiles()}
 
     def place(text: str, name: str) -> Path:
         path = Path(tempfile.mkdtemp(prefix="input-", dir=folder)) / name
         path.write_text(text, encoding="utf-8", errors="surrogatepass")
         return path
 
-    @seeded(seed)
-    @settings(max_examples=count, deadline=None, database=None, phases=None,
-              suppress_health_check=list(HealthCheck))
-    @given(text=strategy, which=st.integers(0, 5))
-    def one(text: str, which: int) -> None:
+    def judge(kind: str, text: str, which: int) -> None:
         if time.time() > deadline:
             raise TimeUp()
+        tally = tallies[kind]
         if kind == "cases":
             commands = case_commands(str(place(text, "case.yaml")))
             args = commands[which % len(commands)]
@@ -67,11 +65,26 @@ def work(kind: str, count: int, seed: int, deadline: float, folder: str) -> dict
             commands = profile_commands(str(path), str(path.with_name("followup.lock")))
             tally.judge(commands[which % len(commands)])
 
+    rounds = max(1, min(50, max(shares.values()) // 2_000))  # Hypothesis starts each run simple: runs stay long
     try:
-        one()
+        for number in range(rounds):
+            for kind, total in shares.items():
+                count = total // rounds + (1 if number < total % rounds else 0)
+                if not count:
+                    continue
+
+                @seeded(seed * 1_000 + number)
+                @settings(max_examples=count, deadline=None, database=None, phases=[Phase.generate],
+                          suppress_health_check=list(HealthCheck))
+                @given(kind=st.just(kind), text=strategies[kind], which=st.integers(0, 5))
+                def one(kind: str, text: str, which: int) -> None:
+                    judge(kind, text, which)
+
+                one()
     except TimeUp:
-        tally.counts["stopped by the time budget"] += 1
-    return {"counts": dict(tally.counts), "failures": tally.failures}
+        for tally in tallies.values():
+            tally.counts["stopped by the time budget"] = 1
+    return {kind: {"counts": dict(t.counts), "failures": t.failures} for kind, t in tallies.items()}
 
 
 def main() -> None:
@@ -85,24 +98,22 @@ def main() -> None:
     args = parser.parse_args()
     started = time.time()
     deadline = started + args.minutes * 60
-    jobs = []
-    for kind in ("rulesets", "profiles", "cases"):
-        total = getattr(args, kind)
-        for i in range(args.workers):
-            share = total // args.workers + (1 if i < total % args.workers else 0)
-            if share:
-                jobs.append((kind, share, args.seed * 100 + len(jobs), deadline))
+    kinds = {"cases": args.cases, "rulesets": args.rulesets, "profiles": args.profiles}
+    jobs = [({kind: total // args.workers + (1 if i < total % args.workers else 0) for kind, total in kinds.items()},
+             args.seed * 100 + i, deadline) for i in range(args.workers)]
     with tempfile.TemporaryDirectory(prefix="followup-fuzz-") as folder:
         with multiprocessing.get_context("spawn").Pool(args.workers, maxtasksperchild=1) as pool:
             results = pool.starmap(work, [(*job, folder) for job in jobs])
-    report: dict[str, Any] = {"seconds": round(time.time() - started), "by_kind": {}}
+    report: dict[str, Any] = {"seconds": round(time.time() - started), "asked": kinds, "by_kind": {}}
     total: Counter[str] = Counter()
     failures: dict[str, list[str]] = {}
-    for (kind, *_), result in zip(jobs, results, strict=True):
-        report["by_kind"].setdefault(kind, Counter()).update(result["counts"])
-        total.update(result["counts"])
-        for name, examples in result["failures"].items():
-            failures.setdefault(name, []).extend(examples)
+    for result in results:
+        for kind, part in result.items():
+            report["by_kind"].setdefault(kind, Counter()).update(part["counts"])
+            total.update(part["counts"])
+            for name, examples in part["failures"].items():
+                failures.setdefault(name, []).extend(examples)
+    total["stopped by the time budget"] = min(1, total["stopped by the time budget"])
     report["total"] = dict(sorted(total.items()))
     report["by_kind"] = {k: dict(sorted(v.items())) for k, v in report["by_kind"].items()}
     print(json.dumps(report, indent=2))

@@ -15,7 +15,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from followup_rules.core._yaml import Document, confined, load_file
+from followup_rules.core._reading import confined
+from followup_rules.core._yaml import Document, load_file
 from followup_rules.core.case import Case, case_from_mapping
 from followup_rules.core.problems import Problem, UserError
 from followup_rules.core.ruleset import Ruleset

@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from followup_rules.core import _schema
 from followup_rules.core._cache import cached
-from followup_rules.core._yaml import STDIN, Document, load_file, load_text
+from followup_rules.core._reading import STDIN
+from followup_rules.core._yaml import Document, load_file, load_text
 from followup_rules.core.limits import CASE_ITEMS, CASE_TEXT, calendar_hint, check_limits, within_calendar
 from followup_rules.core.moments import parse_moment
 from followup_rules.core.problems import Problem, UserError, did_you_mean
@@ -256,12 +257,14 @@ class _Parser:
         if text is None:
             return None
         try:
-            moment = parse_moment(str(text), self.tz)
-        except (ValueError, OverflowError) as exc:
+            moment: datetime | None = parse_moment(str(text), self.tz)
+        except OverflowError:  # at an end of Python's calendar, read in the timezone
+            moment = None
+        except ValueError as exc:
             self.problems.append(self.doc.problem(path, "FR040", f"bad timestamp {text!r}: {exc}",
                                                   "use ISO 8601, e.g. 2025-03-06T14:00:00-05:00"))
             return datetime(1970, 1, 1, tzinfo=self.tz)
-        if not within_calendar(moment):
+        if moment is None or not within_calendar(moment):
             self.problems.append(self.doc.problem(path, "FR040", f"timestamp {text!r} is outside the supported "
                                                   "calendar", calendar_hint()))
             return datetime(1970, 1, 1, tzinfo=self.tz)

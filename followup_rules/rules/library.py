@@ -21,7 +21,8 @@ from followup_rules.rules._semver import matches, parse_spec
 from followup_rules.rules.load import build, load_ruleset
 from followup_rules.rules.semantics import MAX_TESTS_PER_RULE
 
-_CACHE_VERSION = "1"
+# Part of every cache key: a new check makes earlier validations stale (issue 12 added several).
+_CACHE_VERSION = "2"
 
 
 def _schema_digest() -> str:
@@ -116,14 +117,22 @@ class Library:
             if ruleset.id in seen:
                 raise UserError([_at(ruleset, ("extends",), "FR037",
                                      "extends itself: " + " -> ".join(seen + (ruleset.id,)))])
-            if len(seen) >= MAX_EXTENDS:
-                raise UserError([_at(ruleset, ("extends",), "FR037",
-                                     f"an `extends` chain longer than {MAX_EXTENDS} steps: "
-                                     + " -> ".join(seen[:3] + ("…", ruleset.id)),
-                                     "extend the ruleset you need directly")])
+            if not seen:
+                self._check_depth(ruleset)
             parent = self.resolve(self.find(ruleset.extends, ruleset), seen + (ruleset.id,))
             self._resolved[key] = inherit(ruleset, parent)
         return self._resolved[key]
+
+    def _check_depth(self, ruleset: Ruleset) -> None:
+        """FR037 at `ruleset`'s `extends` when its chain is longer than MAX_EXTENDS (walked, not recursed)."""
+        chain, current = [ruleset.id], ruleset
+        while current.extends and current.id not in chain[:-1]:
+            current = self.find(current.extends, current)
+            chain.append(current.id)
+            if len(chain) > MAX_EXTENDS + 1:
+                raise UserError([_at(ruleset, ("extends",), "FR037",
+                                     f"an `extends` chain longer than {MAX_EXTENDS} steps: "
+                                     + " -> ".join(chain[:4] + ["…"]), "extend the ruleset you need directly")])
 
     def find(self, spec: str, wanted_by: Ruleset | None = None) -> Ruleset:
         """The newest ruleset matching `spec`, as written (nothing inherited)."""

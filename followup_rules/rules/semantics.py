@@ -80,6 +80,7 @@ class _Checker:
             if applies > MAX_TESTS_PER_RULE:
                 self.add(("applies_when",), "FR033", f"`applies_when` has {applies} tests once lists are expanded, "
                          f"over the {MAX_TESTS_PER_RULE} a rule may hold with it", "use fewer or shorter `in` lists")
+                applies = 0  # said once, here, rather than again at every rule
         seen: dict[str, int] = {}
         for i, rule in enumerate(data.get("rules") or []):
             path = ("rules", i)
@@ -110,7 +111,7 @@ class _Checker:
 
     def references(self, data: Mapping[str, Any]) -> None:
         """The version, the `extends` range and the source file name: well formed, and the file in its folder."""
-        from followup_rules.core._yaml import path_problem
+        from followup_rules.core._reading import path_problem
         from followup_rules.rules._semver import key, parse_spec, range_problem
 
         try:

@@ -7,8 +7,9 @@ import re
 from pathlib import Path
 from typing import Sequence
 
+from followup_rules.core._reading import confined, read_text
 from followup_rules.core._resources import shipped_dir
-from followup_rules.core._yaml import Document, confined, load_file, read_text
+from followup_rules.core._yaml import Document, load_file
 from followup_rules.core.problems import Problem, UserError
 from followup_rules.core.ruleset import Ruleset
 from followup_rules.rules.load import parse_ruleset
