@@ -345,3 +345,14 @@ def test_big_file_is_over_50_mib(tmp_path: Path) -> None:
     path = tmp_path / "big.yaml"
     write_big_case(path)
     assert path.stat().st_size >= 50 * 1024 * 1024
+
+
+def test_a_problem_has_the_same_place_with_the_cache_cold_or_warm(tmp_path: Path,
+                                                                  run_followup: Callable[..., Any]) -> None:
+    """The second run loads the ruleset from the validation cache, which keeps no positions."""
+    (tmp_path / "case.yaml").write_text(CASE, encoding="utf-8")
+    (tmp_path / "rules.yaml").write_text(BAD_OVERRIDE, encoding="utf-8")
+    cold, warm = (run_followup(*with_rules(str(tmp_path / "rules.yaml"))) for _ in range(2))
+    line, column = locate(BAD_OVERRIDE, "no-such-rule")
+    assert cold.returncode == warm.returncode == 2
+    assert cold.stderr == warm.stderr and f"rules.yaml:{line}:{column}: FR036" in warm.stderr
