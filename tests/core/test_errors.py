@@ -161,7 +161,7 @@ MANY_RULES = RULESET + "".join(f"  - {{id: r{i}, kind: do, strength: may, topic:
 PROFILE_PARAM = "params:\n  how-often: {thank_you_counts_as_folow_up: false}\n"
 PROFILE_RULESET = "rulesets: [levo-5-things@^1, no-such-rules@^1]\n"
 # Found by the fuzz suite: a key with a line break split the error into a second, unlocated line.
-PROFILE_BROKEN_KEY = 'params:\n  how-often: {"thank_you\\ncounts": false}\n'
+PROFILE_BROKEN_KEY = 'params:\n  how-often: {"thank_you\\ncounts": null}\n'
 ESCAPING_SOURCE = edit(RULESET, "title: Probe rules\n", "title: Probe rules\nsource: {file: ../../etc/passwd, "
                        "title: t, publisher: p}\n")
 
@@ -265,8 +265,8 @@ BAD_INPUTS = [
         (locate(PROFILE_PARAM, "thank_you_counts_as_folow_up"),)),
     Bad("profile-unknown-ruleset", "profile.yaml", PROFILE_RULESET, with_profile, ("FR037",),
         (locate(PROFILE_RULESET, "no-such-rules@^1"),)),
-    Bad("profile-key-with-a-line-break", "profile.yaml", PROFILE_BROKEN_KEY, with_profile, ("FR039",),
-        (locate(PROFILE_BROKEN_KEY, '"thank_you'),), ("\\n",)),
+    Bad("profile-key-with-a-line-break", "profile.yaml", PROFILE_BROKEN_KEY, with_profile, ("FR011",),
+        (locate(PROFILE_BROKEN_KEY, "null"),), ("\\n",)),
     # The same unknown fact met while advising, through a ruleset on the search path.
     Bad("unknown-fact-advise", "rules.yaml", UNKNOWN_FACT,
         lambda name: ["advise", str(Path(name).with_name("case.yaml")), "--at", AT, "--rules-path", name,
