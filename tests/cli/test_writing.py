@@ -149,14 +149,17 @@ def test_an_interrupted_write_leaves_the_old_file_whole(tmp_path: Path, monkeypa
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.ics"], "no temporary file is left behind"
 
 
-def test_a_write_the_system_refuses_is_a_located_error(tmp_path: Path) -> None:
-    if os.geteuid() == 0:
-        pytest.skip("root may write into a read-only folder")
-    folder = tmp_path / "read-only"
-    folder.mkdir()
-    folder.chmod(0o500)
-    with pytest.raises(UserError, match="FR081"):
-        write_atomically(folder / "out.txt", b"x")
+def test_a_write_the_system_refuses_is_a_located_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "out.txt"
+    target.write_bytes(b"kept\n")
+
+    def refused(source: str, destination: Path) -> None:
+        raise PermissionError(13, "Permission denied")  # as on a read-only folder, whoever runs the tests
+
+    monkeypatch.setattr(files.os, "replace", refused)
+    with pytest.raises(UserError, match="FR081 cannot write .*out.txt: Permission denied"):
+        write_atomically(target, b"x")
+    assert target.read_bytes() == b"kept\n" and sorted(p.name for p in tmp_path.iterdir()) == ["out.txt"]
 
 
 def _umask() -> int:
