@@ -256,9 +256,10 @@ BAD_INPUTS = [
     Bad("override-of-a-rule-the-parent-lacks", "rules.yaml", BAD_OVERRIDE, with_rules, ("FR036",),
         (locate(BAD_OVERRIDE, "no-such-rule"),)),
     Bad("600-rules", "rules.yaml", MANY_RULES, validate, ("FR007",)),
-    # Reading and validating the 1,200 rulesets of the folder is most of the time here.
+    # Validating the folder's 1,201 rulesets (about 3 s on a quiet machine) is the time here: the
+    # bound is for the stall the chain caused, not for speed.
     Bad("1200-deep-extends", "chain/rules.yaml", extends_chain, with_chain, ("FR037",),
-        ((locate(RULESET, "Probe rules\n")[0] + 1, 10),), ("longer than 8 steps",), seconds=8.0),
+        ((locate(RULESET, "Probe rules\n")[0] + 1, 10),), ("longer than 8 steps",), seconds=30.0),
     Bad("source-outside-the-sources-folder", "rules.yaml", ESCAPING_SOURCE, with_sources, ("FR008",),
         (locate(ESCAPING_SOURCE, "../../etc/passwd"),)),
     Bad("profile-unknown-parameter", "profile.yaml", PROFILE_PARAM, with_profile, ("FR039",),
