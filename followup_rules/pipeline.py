@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from followup_rules.core.business_days import BusinessCalendar
 from followup_rules.core.case import Case, case_from_mapping, load_case
+from followup_rules.core.limits import calendar_hint, within_calendar
 from followup_rules.core.moments import parse_moment
 from followup_rules.core.problems import UserError, did_you_mean
 from followup_rules.core.ruleset import Ruleset
@@ -74,13 +75,19 @@ def as_case(case: CaseLike) -> Case:
 def moment(at: datetime | str | None, case: Case) -> datetime:
     """`at` as an aware moment; naive values are read in the candidate's timezone; None is now."""
     if at is None:
-        return datetime.now(timezone.utc).astimezone(case.timezone)
-    if isinstance(at, str):
+        chosen = datetime.now(timezone.utc).astimezone(case.timezone)
+    elif isinstance(at, str):
         try:
-            return parse_moment(at, case.timezone)
+            chosen = parse_moment(at, case.timezone)
+        except OverflowError:
+            raise UserError(f"--at {at} is outside the supported calendar ({calendar_hint()})") from None
         except ValueError as exc:
             raise UserError(f"--at: {exc}") from None
-    return at if at.tzinfo else at.replace(tzinfo=case.timezone)
+    else:
+        chosen = at if at.tzinfo else at.replace(tzinfo=case.timezone)
+    if not within_calendar(chosen):
+        raise UserError(f"--at {chosen.date().isoformat()} is outside the supported calendar ({calendar_hint()})")
+    return chosen
 
 
 @lru_cache(maxsize=8)
@@ -125,7 +132,7 @@ def select(case: Case | None = None, *, rulesets: Sequence[str | Ruleset] = (), 
     lock_file = _lock(lock, search_from, explicit_rulesets=bool(rulesets)) if locked else None
     overlay = industry or chosen_profile.industry
     if rulesets:
-        picked = [r if isinstance(r, Ruleset) else lib.get(r) for r in rulesets]
+        picked = [r if isinstance(r, Ruleset) else _named(lib, r) for r in rulesets]
         origin = "--ruleset"
     elif lock_file is not None:
         picked = read_lock(lock_file, lib)
@@ -133,7 +140,7 @@ def select(case: Case | None = None, *, rulesets: Sequence[str | Ruleset] = (), 
         _check_locked_overlay(picked, industry, lock_file)
         overlay = None
     elif chosen_profile.rulesets:
-        picked = [lib.get(spec) for spec in chosen_profile.rulesets]
+        picked = [_profile_ruleset(lib, chosen_profile, i) for i in range(len(chosen_profile.rulesets))]
         origin = f"profile {chosen_profile.path}"
     else:
         picked = lib.default_profile("" if overlay else (case.industry if case is not None else ""))
@@ -146,7 +153,7 @@ def select(case: Case | None = None, *, rulesets: Sequence[str | Ruleset] = (), 
     order = _precedence(tuple(precedence), chosen_profile, the_policy, picked)
     the_params = params if params is not None else chosen_profile.params
     if the_params:
-        check_params(the_params, picked)
+        check_params(the_params, picked, chosen_profile.doc if params is None else None)
     compiled = tuple(compile_ruleset(r, the_params.get(r.id)) for r in picked)
     return Selection(tuple(picked), compiled, the_policy, order, lib, origin, chosen_profile)
 
@@ -158,6 +165,28 @@ def _profile(profile: Profile | PathLike | None, search_from: Path | None) -> Pr
         return load_profile(profile)
     found = find_upward(PROFILE_NAME, search_from) if search_from is not None else None
     return load_profile(found) if found is not None else Profile()
+
+
+def _named(library: Library, spec: str) -> Ruleset:
+    """The ruleset `spec` names (``--ruleset``); one that is not available is an error that says so."""
+    try:
+        return library.get(spec)
+    except UserError as exc:
+        if any(p.file for p in exc.problems):
+            raise
+        raise UserError("; ".join(f"--ruleset {spec}: {p.message}" + (f" ({p.hint})" if p.hint else "")
+                                  for p in exc.problems)) from None
+
+
+def _profile_ruleset(library: Library, profile: Profile, index: int) -> Ruleset:
+    """The profile's ruleset number `index`; one that is not available is an error at its line."""
+    try:
+        return library.get(profile.rulesets[index])
+    except UserError as exc:
+        if profile.doc is None or any(p.file for p in exc.problems):
+            raise
+        raise UserError([profile.doc.problem(("rulesets", index), "FR037", p.message, p.hint)
+                         for p in exc.problems]) from None
 
 
 def _lock(lock: PathLike | None, search_from: Path | None, explicit_rulesets: bool) -> Path | None:
@@ -209,9 +238,10 @@ def _precedence(given: tuple[str, ...], profile: Profile, policy: str, picked: S
     return tuple(order)
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=16)
 def engine_for(compiled: tuple[Compiled, ...]) -> Engine:
-    """The engine for these compiled rulesets, built once per process."""
+    """The engine for these compiled rulesets, built once per process and kept while it is among the
+    16 used last (an engine of the shipped rulesets holds a few MB in durable-rules, freed with it)."""
     return Engine(compiled)
 
 

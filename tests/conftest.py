@@ -18,6 +18,10 @@ from jsonschema import Draft202012Validator
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_FILES = sorted((ROOT / "examples").glob("*.yaml"))
+#: The source articles and the catalogue: beside a CI clone, not in a fresh clone of the project alone.
+SHARED = ROOT.parent / "shared"
+#: Set by .ci/run: a missing ../shared then fails the tests that need it instead of skipping them.
+REQUIRE_SHARED = "FOLLOWUP_REQUIRE_SHARED"
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,28 @@ def _isolated_ruleset_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterato
         patch.setenv("FOLLOWUP_RULES_CACHE", str(tmp_path_factory.mktemp("ruleset-cache")))
         patch.delenv("FOLLOWUP_RULES_PATH", raising=False)
         yield
+
+
+def _shared(*parts: str) -> Path:
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        if os.environ.get(REQUIRE_SHARED):
+            pytest.fail(f"{path} is missing and {REQUIRE_SHARED} is set: CI runs with ../shared beside the clone")
+        pytest.skip(f"needs {path}: the source articles and the catalogue are not part of the project "
+                    f"(a clone with ../shared beside it runs this; CI sets {REQUIRE_SHARED})")
+    return path
+
+
+@pytest.fixture(scope="session")
+def sources_dir() -> Path:
+    """../shared/sources, the five articles the shipped rulesets quote."""
+    return _shared("sources")
+
+
+@pytest.fixture(scope="session")
+def catalogue() -> Path:
+    """../shared/design/catalogue.md, every piece of advice of the five sources."""
+    return _shared("design", "catalogue.md")
 
 
 @pytest.fixture(scope="session")

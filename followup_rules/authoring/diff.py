@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from followup_rules.authoring.testing import RuleTest
-from followup_rules.core._yaml import load_file
+from followup_rules.authoring.testing import RuleTest, case_file
 from followup_rules.core.problems import UserError
 from followup_rules.core.ruleset import Condition, Parameter, ParamRef, Rule, Ruleset, Then, WindowDef
 from followup_rules.resolve.advice import SourceResult, iso
@@ -199,10 +197,10 @@ def _ruleset_changes(old: Ruleset, new: Ruleset) -> list[Change]:
 
 def _standalone(spec: Mapping[str, Any], home: Ruleset) -> dict[str, Any]:
     """The test spec with its case read next to the ruleset that holds it, so any version can run it."""
-    spec = dict(spec)
+    standalone = dict(spec)
     if isinstance(spec.get("case"), str):
-        spec["case"] = load_file(Path(home.path).parent / spec["case"]).data
-    return spec
+        standalone["case"] = case_file(home, spec)
+    return standalone
 
 
 def snapshot(ruleset: Ruleset, name: str, spec: Mapping[str, Any]) -> Snapshot:

@@ -15,13 +15,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from followup_rules.core._yaml import load_file
+from followup_rules.core._reading import confined
+from followup_rules.core._yaml import Document, load_file
 from followup_rules.core.case import Case, case_from_mapping
-from followup_rules.core.problems import UserError
+from followup_rules.core.problems import Problem, UserError
 from followup_rules.core.ruleset import Ruleset
 from followup_rules.engine.compiler import compile_ruleset
 from followup_rules.engine.conditions import evaluate as evaluate_condition
 from followup_rules.resolve.advice import SourceResult
+from followup_rules.rules.profile import check_params
 from followup_rules.rules.validate import ruleset_files
 
 
@@ -55,11 +57,7 @@ class RuleTest:
 
     def case(self) -> Case:
         raw = self.spec["case"]
-        if isinstance(raw, str):
-            path = Path(self.ruleset.path).parent / raw
-            data = load_file(path).data
-        else:
-            data = raw
+        data = case_file(self.ruleset, self.spec) if isinstance(raw, str) else raw
         data = deep_merge(data, self.spec.get("patch") or {})
         return case_from_mapping(data, f"{self.ruleset.path}#{self.name}")
 
@@ -72,7 +70,12 @@ class RuleTest:
 
         case = self.case()
         at = moment(str(self.spec["at"]), case)
-        compiled = compile_ruleset(self.ruleset, self.spec.get("params"))
+        params = self.spec.get("params")
+        if params:
+            index = next((i for i, test in enumerate(self.ruleset.tests) if test is self.spec), 0)
+            check_params({self.ruleset.id: params}, [self.ruleset], self.ruleset.doc,
+                         lambda _, name: ("tests", index, "params") + ((name,) if name is not None else ()))
+        compiled = compile_ruleset(self.ruleset, params)
         evaluation = evaluate(case, at, (compiled,), plugins=False)
         facts = evaluation.facts
         self.fired = set(evaluation.fired)
@@ -119,6 +122,24 @@ class RuleTest:
         failures = self.run()[2]
         if failures:
             raise TestFailure(f"{self}:\n  " + "\n  ".join(failures))
+
+
+def case_file(ruleset: Ruleset, spec: Mapping[str, Any]) -> Any:
+    """The data of the case file a test (`spec`, one of the ruleset's tests) names: a regular file
+    inside the ruleset's own folder.
+
+    A ruleset may come from a stranger: its tests read nothing outside its folder (no absolute
+    path, no `..`, no link out of it), and nothing but a small regular file (no device or pipe).
+    """
+    name = str(spec["case"])
+    target = confined(Path(ruleset.path).parent, name)
+    if target is None:
+        doc = ruleset.doc or Document(ruleset.path, {})
+        index = next((i for i, test in enumerate(ruleset.tests) if test is spec), None)
+        where: tuple[Any, ...] = ("tests", index, "case") if index is not None else ("tests",)
+        raise UserError([doc.problem(where, "FR008", f"test case {name!r} is not a file inside the ruleset's "
+                                     f"folder", "keep test cases beside the ruleset, e.g. cases/base.yaml")])
+    return load_file(target).data
 
 
 def _leaf_outcomes(outcome: Any) -> list[Any]:
@@ -184,6 +205,8 @@ class Report:
 
     results: list[tuple[str, list[str]]]
     coverage: dict[str, dict[str, Any]]
+    #: Problems of the tests' own input (a bad case, a case path outside the ruleset's folder).
+    errors: list[Problem] = field(default_factory=list)
 
     @property
     def failed(self) -> int:
@@ -245,6 +268,7 @@ def _own_rules(ruleset: Ruleset) -> list[Any]:
 
 def run_tests(tests: Sequence[RuleTest]) -> Report:
     results: list[tuple[str, list[str]]] = []
+    errors: list[Problem] = []
     seen: dict[str, dict[str, Any]] = {}
     for test in tests:
         rules = _own_rules(test.ruleset)
@@ -256,6 +280,7 @@ def run_tests(tests: Sequence[RuleTest]) -> Report:
             failures = test.run()[2]
         except UserError as exc:
             failures = [f"bad test input: {p}" for p in exc.problems]
+            errors += exc.problems
         results.append((str(test), failures))
         for rule in rules:
             key = f"{version}/{rule.id}"
@@ -269,7 +294,7 @@ def run_tests(tests: Sequence[RuleTest]) -> Report:
                    if (i, flag) not in cov["outcomes"]]
         coverage[key] = {"fired": cov["fired"], "silent": cov["silent"], "conditions_total": cov["conditions_total"],
                          "conditions_missing": missing, "conditions_text": cov.get("conditions_text") or []}
-    return Report(results, coverage)
+    return Report(results, coverage, sorted(set(errors)))
 
 
 def run_paths(paths: Sequence[str] = ()) -> Report:

@@ -47,6 +47,26 @@ def uid(case: Case, action: Action) -> str:
     return f"{uuid.uuid5(namespace, chr(31).join(parts))}@followup-rules"
 
 
+def exported_here(data: bytes) -> bool:
+    """Whether an iCalendar file holds nothing but what followup exports: a calendar whose every
+    event has a followup UID (so `export --ics` may replace it without losing anyone's events)."""
+    from icalendar import Calendar
+
+    uid_end = "@followup-rules"
+    try:
+        calendar = Calendar.from_ical(data)
+    except (ValueError, KeyError, IndexError, TypeError):
+        return False
+    if calendar.name != "VCALENDAR":
+        return False
+    for component in calendar.subcomponents:
+        if component.name == "VTIMEZONE":
+            continue
+        if component.name != "VEVENT" or not str(component.get("uid", "")).endswith(uid_end):
+            return False
+    return True
+
+
 def timeline_calendar(timeline: Timeline) -> Calendar:
     """The projected plan as a calendar: one event per step."""
     from followup_rules.resolve.wording import title

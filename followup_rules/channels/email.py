@@ -179,7 +179,9 @@ def deliver(artifact: Artifact, settings: Mapping[str, Any], dry_run: bool) -> R
         a one-line reason (the message stays saved beside the journal); ``dry-run``.
     :raises UserError: the SMTP settings cannot work (no host, no password, a password unencrypted).
     """
-    from followup_rules.delivery.journal import Journal
+    import time
+
+    from followup_rules.delivery.journal import RENEW_EVERY, Journal
 
     smtp = smtp_settings(settings)
     envelope = _envelope(artifact)
@@ -197,9 +199,12 @@ def deliver(artifact: Artifact, settings: Mapping[str, Any], dry_run: bool) -> R
     check_route(smtp)
     claim = journal.claim(case, artifact.key, artifact.data or b"", artifact.filename or f"{artifact.key}.eml")
     if not claim.granted:
-        assert claim.previous is not None
-        status = "failed" if claim.previous.state == "uncertain" else "duplicate"
-        return Receipt(CHANNEL, artifact.key, status, f"{_blocked(claim.previous)}; not sent again")
+        previous = claim.previous
+        if previous is None or claim.busy and previous.state not in ("sent", "uncertain"):
+            return Receipt(CHANNEL, artifact.key, "duplicate",
+                           "another followup process on this machine is sending it now; not sent again")
+        status = "failed" if previous.state == "uncertain" else "duplicate"
+        return Receipt(CHANNEL, artifact.key, status, f"{_blocked(previous)}; not sent again")
     saved = f"the message is saved at {claim.draft}"
     handed_over = False
 
@@ -209,8 +214,20 @@ def deliver(artifact: Artifact, settings: Mapping[str, Any], dry_run: bool) -> R
             journal.record(case, artifact.key, "handed_over")
         handed_over = sending
 
+    renewed = time.monotonic()
+
+    def wait(seconds: float) -> None:
+        """Sleep before a retry, renewing the claim so that no other sender takes it over meanwhile."""
+        nonlocal renewed
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            time.sleep(min(left, RENEW_EVERY))
+            if time.monotonic() - renewed >= RENEW_EVERY:
+                journal.renew(case, artifact.key, f"waiting {seconds:g} s to retry")
+                renewed = time.monotonic()
+
     try:
-        reply = send_with_retries(artifact.data or b"", envelope, smtp, hand_over)
+        reply = send_with_retries(artifact.data or b"", envelope, smtp, hand_over, wait)
     except DeliveryError as exc:
         if exc.kind == "uncertain":
             journal.record(case, artifact.key, "uncertain", str(exc))

@@ -16,7 +16,14 @@ COMMANDS = {name: f"followup_rules.cli.commands.{name}"
                          "rulesets", "send", "timeline")}
 
 
-@click.group(cls=LazyGroup, modules=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
+EPILOG = ("A CASE given as - is read from standard input. Documentation: the README and docs/ of "
+          "followup-rules (docs/problems.md explains every error code). Shell completion: add "
+          "eval \"$(_FOLLOWUP_COMPLETE=bash_source followup)\" to ~/.bashrc (zsh_source, fish_source for "
+          "zsh and fish). NO_COLOR=1 turns colours off.")
+
+
+@click.group(cls=LazyGroup, modules=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]},
+             epilog=EPILOG)
 @click.version_option(package_name="followup-rules")
 def cli() -> None:
     """Advice on following up after a job interview, as rules that cite their sources."""
@@ -30,6 +37,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         for problem in exc.problems:
             click.echo(f"error: {problem}" if isinstance(problem, Problem) else str(problem), err=True)
         sys.exit(2)
+    except click.exceptions.NoArgsIsHelpError as exc:  # `followup` alone: the help, which is no error
+        click.echo(exc.ctx.get_help() if exc.ctx else cli.get_help(click.Context(cli)))
+        sys.exit(0)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from followup_rules.pipeline import Selection
     from followup_rules.resolve.advice import Action, Advice
 
-CASE = click.argument("case_file", metavar="CASE", type=click.Path(dir_okay=False))
+CASE = click.argument("case_file", metavar="CASE", type=click.Path(dir_okay=False, allow_dash=True))
 FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
                       show_default=True, help="Output for people (text) or programs (json).")
 FORMAT_MD = click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
@@ -27,6 +27,8 @@ PROFILE = click.option("--profile", "profile_file", default=None, type=click.Pat
                        help="Rulesets, policy and readings to use (default: followup.yaml here or in a parent folder).")
 ACTION = click.option("--action", "index", type=int, required=True, metavar="N",
                       help="The action: its number in `followup advise` (1-based).")
+FORCE = click.option("--force", is_flag=True,
+                     help="Replace the file to write even when it exists and is not this command's own earlier output.")
 SETTINGS = click.option("--settings", "settings_file", type=click.Path(dir_okay=False), metavar="FILE",
                         help="Settings file (default: ~/.config/followup-rules/settings.yaml when it exists).")
 
@@ -57,6 +59,11 @@ class Selecting:
     precedence: tuple[str, ...] = ()
     lock: str | None = None
     profile_file: str | None = None
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """The files named on the command line that the selection reads (never to be written over)."""
+        return tuple(p for p in (self.profile_file, self.lock, *self.rules_path) if p)
 
     def select(self, case: Case | None) -> Selection:
         """The selection for `case`, the profile and lock found from the current folder up."""
@@ -113,8 +120,9 @@ def echo_json(data: Any) -> None:
 
 
 def paint() -> Callable[..., str]:
-    """click.style on a terminal, plain text when piped."""
+    """click.style on a terminal, plain text when piped or when NO_COLOR is set (no-color.org)."""
+    import os
     import sys
 
-    return click.style if sys.stdout.isatty() else (lambda text, **_: text)
+    return click.style if sys.stdout.isatty() and not os.environ.get("NO_COLOR") else (lambda text, **_: text)
 

@@ -7,13 +7,14 @@ import json
 import os
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, tzinfo
-from pathlib import Path
 from typing import Any, Mapping, Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from followup_rules.core import _schema
 from followup_rules.core._cache import cached
+from followup_rules.core._reading import STDIN, read_text
 from followup_rules.core._yaml import Document, load_file, load_text
+from followup_rules.core.limits import CASE_ITEMS, CASE_TEXT, calendar_hint, check_limits, within_calendar
 from followup_rules.core.moments import parse_moment
 from followup_rules.core.problems import Problem, UserError, did_you_mean
 
@@ -144,28 +145,29 @@ class Case:
 
 
 def load_case(path: str | os.PathLike[str]) -> Case:
-    """Load, validate and parse a case file; raises UserError with positions.
+    """Load, validate and parse a case file (`-`: standard input); raises UserError with positions.
 
     A file whose exact bytes passed every check before is read from the disk cache, already parsed
     and checked: loading and checking cost more than the rest of advising one case, and cases are
     re-checked daily, rarely changed. Only a case that passed is cached, so a bad one is always
     read again and its problems reported at their places."""
-    try:
-        blob = Path(path).read_bytes() + json.dumps(_schema.schema("case"), sort_keys=True).encode()
-    except OSError:
-        blob = b""  # load_file below says what is wrong with the file
+    if str(path) == STDIN:
+        return parse_case(load_file(path))
+    name = str(path)
+    text = read_text(path)
     checked: list[Case] = []
 
     def check() -> Any:
-        doc = load_file(path)
+        doc = load_text(text, name)
         checked.append(parse_case(doc))
         return doc.data
 
-    if not blob:
-        check()
-        return checked[0]
+    # The limits and checks of this version are part of the key: a case an older version passed is checked again.
+    blob = text.encode() + json.dumps(_schema.schema("case"), sort_keys=True).encode() + b"limits-2"
     data = cached(f"case-{hashlib.sha256(blob).hexdigest()}.json", check)
-    return checked[0] if checked else parse_case(Document(str(path), data), schema_checked=True)
+    if checked:
+        return checked[0]
+    return parse_case(Document(name, data, reread=lambda: load_text(text, name)), schema_checked=True)
 
 
 def _schema_check(doc: Document) -> bool:
@@ -201,6 +203,9 @@ def parse_case(doc: Document, schema_checked: bool = False) -> Case:
     if not isinstance(doc.data, dict):
         raise UserError([doc.problem((), "FR006", "a case must be a mapping with `candidate:`, "
                                      "`application:` and `interviews:`")])
+    problems = check_limits(doc, CASE_ITEMS, CASE_TEXT)
+    if problems:
+        raise UserError(problems)
     if not schema_checked:
         _schema_check(doc)
     return _Parser(doc).case()
@@ -231,6 +236,10 @@ class _Parser:
         country = cand.get("country")
         if country:
             self._check_country(country, cand.get("subdivision"))
+        elif cand.get("subdivision"):
+            self.problems.append(self.doc.problem(("candidate", "subdivision"), "FR045",
+                                                  f"subdivision {cand['subdivision']!r} without a country",
+                                                  "add `country:` (e.g. US for the subdivision CA), or remove it"))
         case = Case(
             name=self.doc.name,
             candidate_name=cand["name"],
@@ -270,7 +279,7 @@ class _Parser:
     def _zone(self, name: str) -> tzinfo:
         try:
             return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file name
             self.problems.append(self.doc.problem(("candidate", "timezone"), "FR041",
                                                   f"unknown timezone {name!r}",
                                                   did_you_mean(name, available_timezones())
@@ -289,28 +298,41 @@ class _Parser:
         if text is None:
             return None
         try:
-            return parse_moment(str(text), self.tz)
+            moment: datetime | None = parse_moment(str(text), self.tz)
+        except OverflowError:  # at an end of Python's calendar, read in the timezone
+            moment = None
         except ValueError as exc:
             self.problems.append(self.doc.problem(path, "FR040", f"bad timestamp {text!r}: {exc}",
                                                   "use ISO 8601, e.g. 2025-03-06T14:00:00-05:00"))
             return datetime(1970, 1, 1, tzinfo=self.tz)
+        if moment is None or not within_calendar(moment):
+            self.problems.append(self.doc.problem(path, "FR040", f"timestamp {text!r} is outside the supported "
+                                                  "calendar", calendar_hint()))
+            return datetime(1970, 1, 1, tzinfo=self.tz)
+        return moment
 
     def _date(self, path: tuple[Any, ...], text: str | None) -> date | None:
         if text is None:
             return None
         try:
-            return date.fromisoformat(str(text))
+            day = date.fromisoformat(str(text))
         except ValueError:
             self.problems.append(self.doc.problem(path, "FR040", f"bad date {text!r}",
                                                   "use YYYY-MM-DD, e.g. 2025-03-14"))
             return None
+        if not within_calendar(day):
+            self.problems.append(self.doc.problem(path, "FR040", f"date {text!r} is outside the supported calendar",
+                                                  calendar_hint()))
+            return None
+        return day
 
     def _interview(self, index: int, raw: Mapping[str, Any]) -> Interview:
         path = ("interviews", index)
+        known = len(self.problems)
         start = self._moment(path + ("start",), raw["start"])
         end = self._moment(path + ("end",), raw["end"])
         assert start is not None and end is not None
-        if end < start:
+        if end < start and len(self.problems) == known:  # a bad time is its own problem, not this one
             self.problems.append(self.doc.problem(path + ("end",), "FR043",
                                                   "the interview ends before it starts"))
         people = tuple(Interviewer(**p) for p in raw["interviewers"])

@@ -22,7 +22,7 @@ class Problem:
     def __str__(self) -> str:
         place = f"{self.file}:{self.line}:{self.column}: " if self.file else ""
         text = f"{place}{self.code} {self.message}"
-        return f"{text} ({self.hint})" if self.hint else text
+        return printable(f"{text} ({self.hint})" if self.hint else text)
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -30,8 +30,16 @@ class Problem:
     def github(self) -> str:
         """The problem as a GitHub Actions annotation."""
         level = "error" if self.severity == "error" else "warning"
-        return (f"::{level} file={self.file},line={self.line},col={self.column},"
-                f"title={self.code}::{self.message}{' (' + self.hint + ')' if self.hint else ''}")
+        return printable(f"::{level} file={self.file},line={self.line},col={self.column},"
+                         f"title={self.code}::{self.message}{' (' + self.hint + ')' if self.hint else ''}")
+
+
+def printable(text: str) -> str:
+    """`text` on one line, with line breaks, escapes and other invisible characters (which may come from
+    a stranger's file, as a key or a value quoted in a message) written out as `\\n`, `\\x1b`, `\\u202e`."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class UserError(Exception):

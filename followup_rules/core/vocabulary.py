@@ -82,6 +82,9 @@ ANCHORS: tuple[str, ...] = (
     "no_contact_before", "at",
 )
 
+#: Anchors every case has: no implied "anchor known" test for them.
+ALWAYS_KNOWN = frozenset({"at", "interview_start", "interview_end"})
+
 UNITS: tuple[str, ...] = ("hours", "days", "business_days")
 
 OPS: tuple[str, ...] = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "exists", "matches")

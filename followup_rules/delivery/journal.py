@@ -8,10 +8,17 @@ did not; a later attempt may retry) or ``uncertain`` (the connection broke after
 handed over: it may have arrived, so it is never sent again automatically). Claims run inside
 ``BEGIN IMMEDIATE`` transactions, so two processes cannot both start sending the same key.
 The message itself is saved beside the journal (``outbox/<case>/<file>``) before any attempt.
+
+A claim is held, from ``pending`` until ``sent``, ``failed`` or ``uncertain``, in two ways: a lock
+on a file (``locks/<case>/<key>.lock``) that the operating system releases when the process ends,
+which processes on the same machine test; and a lease, renewed by the owner at least every
+`RENEW_EVERY` seconds while it waits to retry, which processes on other machines (sharing the
+journal) test. So an attempt in a long retry backoff is never taken over while its owner lives.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -30,8 +37,11 @@ if TYPE_CHECKING:
     from followup_rules.resolve.advice import Action
 
 STATES = ("pending", "handed_over", "sent", "failed", "uncertain")
-#: An attempt older than this is not running any more, whatever its process id says (ids are reused).
+FINAL = ("sent", "failed", "uncertain")
+#: Another machine's attempt not renewed for this long has stopped (this machine's are tested by their lock).
 STALE_AFTER = 15 * 60.0
+#: How often an owner waiting to retry renews its lease: far below STALE_AFTER.
+RENEW_EVERY = 60.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -94,11 +104,13 @@ class Entry:
 
 @dataclass(frozen=True)
 class Claim:
-    """The answer to "may I send this now?": when not granted, ``previous`` says why."""
+    """The answer to "may I send this now?": when not granted, ``previous`` says why, or ``busy``
+    that another process on this machine holds the claim (it may not have written its entry yet)."""
 
     granted: bool
     previous: Entry | None
     draft: Path
+    busy: bool = False
 
 
 class Journal:
@@ -106,6 +118,7 @@ class Journal:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path).expanduser()
+        self._held: dict[tuple[str, str], int] = {}  # the lock file descriptor of each claim held
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> "Journal":
@@ -137,17 +150,45 @@ class Journal:
         An attempt left ``handed_over`` by a process that died becomes ``uncertain``.
         """
         draft = self.draft_path(case, filename)
-        with self._transaction() as db:
-            previous = _last(db, case, key)
-            if previous is not None and previous.state == "handed_over" and not _running(previous):
-                previous = _insert(db, case, key, "uncertain", previous.draft,
-                                   detail="the process sending it stopped after handing the message over")
-            if previous is not None and (previous.state in ("sent", "uncertain")
-                                         or previous.state in ("pending", "handed_over") and _running(previous)):
-                return Claim(False, previous, draft)
-            _save(draft, message)
-            _insert(db, case, key, "pending", str(draft))
+        lock = self._lock(case, key)
+        try:
+            with self._transaction() as db:
+                previous = _last(db, case, key)
+                if lock is None:  # a process on this machine holds the claim
+                    return Claim(False, previous, draft, busy=True)
+                if previous is not None and previous.state == "handed_over" and not _running(previous):
+                    previous = _insert(db, case, key, "uncertain", previous.draft,
+                                       detail="the process sending it stopped after handing the message over")
+                if previous is not None and (previous.state in ("sent", "uncertain")
+                                             or previous.state in ("pending", "handed_over") and _running(previous)):
+                    return Claim(False, previous, draft)
+                _save(draft, message)
+                _insert(db, case, key, "pending", str(draft))
+                self._held[(case, key)], lock = lock, None
+        finally:
+            if lock is not None:
+                os.close(lock)
         return Claim(True, previous, draft)
+
+    def renew(self, case: str, key: str, detail: str) -> None:
+        """Renew a claim this process holds (while it waits to retry): another machine sees it alive."""
+        if (case, key) in self._held:
+            self.record(case, key, "pending", detail)
+
+    def _lock(self, case: str, key: str) -> int | None:
+        """A descriptor holding the key's lock file, or None when another process holds it."""
+        path = self.path.parent / "locks" / case / f"{key}.lock"
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            handle = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+        except OSError as exc:
+            raise UserError(f"delivery journal {self.path}: cannot lock {path}: {exc.strerror}") from None
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(handle)
+            return None
+        return handle
 
     def record(self, case: str, key: str, state: str, detail: str = "", message_id: str | None = None) -> Entry:
         """Add an event to a key (after a claim): ``handed_over``, ``sent``, ``failed`` or ``uncertain``."""
@@ -155,7 +196,10 @@ class Journal:
             raise ValueError(f"unknown journal state {state!r}")
         with self._transaction() as db:
             previous = _last(db, case, key)
-            return _insert(db, case, key, state, previous.draft if previous else None, detail, message_id)
+            entry = _insert(db, case, key, state, previous.draft if previous else None, detail, message_id)
+        if state in FINAL and (case, key) in self._held:
+            os.close(self._held.pop((case, key)))  # the claim ends: the lock goes with the descriptor
+        return entry
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -207,18 +251,14 @@ def _insert(db: sqlite3.Connection, case: str, key: str, state: str, draft: str 
 
 
 def _running(entry: Entry) -> bool:
-    """Whether the process that wrote an in-progress entry may still be working on it."""
-    if (datetime.now(timezone.utc) - entry.at).total_seconds() > STALE_AFTER:
+    """Whether the process that wrote an in-progress entry may still be working on it.
+
+    Only called by a process that holds the key's lock: an attempt of this machine whose lock it
+    could take has ended (its process died). Another machine's is trusted until its lease lapses.
+    """
+    if entry.host == socket.gethostname():
         return False
-    if entry.host != socket.gethostname():
-        return True  # another machine's process cannot be checked; trust it until it goes stale
-    try:
-        os.kill(entry.pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # it exists, under another user
-    return True
+    return (datetime.now(timezone.utc) - entry.at).total_seconds() <= STALE_AFTER
 
 
 def _save(path: Path, data: bytes) -> None:

@@ -72,7 +72,7 @@ def _port(value: Any) -> int | None:
     return value if isinstance(value, int) and 0 < value < 65536 else None
 
 
-def _number(minimum: float) -> Callable[[Any], float | None]:
+def _number(minimum: float, maximum: float) -> Callable[[Any], float | None]:
     def check(value: Any) -> float | None:
         if isinstance(value, bool):
             return None
@@ -80,7 +80,7 @@ def _number(minimum: float) -> Callable[[Any], float | None]:
             number = float(value)
         except (TypeError, ValueError):
             return None
-        return number if number >= minimum else None
+        return number if minimum <= number <= maximum else None  # NaN fails both
     return check
 
 
@@ -101,9 +101,9 @@ SMTP_KEYS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "security": (_security, "one of " + ", ".join(SECURITY)),
     "user": (_text, "the login name"),
     "password": (_text, "the password (better: set FOLLOWUP_SMTP_PASSWORD)"),
-    "timeout": (_number(0.1), "seconds, at least 0.1"),
+    "timeout": (_number(0.1, 600.0), "seconds, from 0.1 to 600"),
     "retries": (_count, "a whole number from 0 to 10"),
-    "backoff": (_number(0.0), "seconds before the first retry (doubled for each next one)"),
+    "backoff": (_number(0.0, 600.0), "seconds before the first retry, up to 600 (doubled for each next one)"),
     "cafile": (_text, "a PEM file of certificate authorities to trust"),
 }
 

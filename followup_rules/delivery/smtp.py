@@ -52,8 +52,9 @@ def check_route(smtp: Mapping[str, Any]) -> None:
 
 
 def send_with_retries(data: bytes, envelope: Mapping[str, Any], smtp: Mapping[str, Any],
-                       hand_over: Callable[[bool], None]) -> str:
-    """Send, retrying a transient failure ``retries`` times after ``backoff``, 2×, 4×… seconds."""
+                       hand_over: Callable[[bool], None], wait: Callable[[float], None] = time.sleep) -> str:
+    """Send, retrying a transient failure ``retries`` times after ``backoff``, 2×, 4×… seconds
+    (spent in `wait`, which may do more than sleep: renew the sender's claim)."""
     retries = int(smtp["retries"])
     for attempt in range(retries + 1):
         try:
@@ -64,7 +65,7 @@ def send_with_retries(data: bytes, envelope: Mapping[str, Any], smtp: Mapping[st
             if attempt == retries:
                 tries = f" (tried {retries + 1} times)" if retries else ""
                 raise DeliveryError("permanent", f"{exc}{tries}") from None
-            time.sleep(float(smtp["backoff"]) * 2 ** attempt)
+            wait(float(smtp["backoff"]) * 2 ** attempt)
     raise AssertionError("unreachable: the loop returns or raises")
 
 

@@ -12,10 +12,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Sequence
 
-from followup_rules.core._yaml import MAX_BYTES
+from followup_rules.core._reading import read_text
 from followup_rules.core.case import Case, Draft
 from followup_rules.core.problems import Problem, UserError
 from followup_rules.drafting._located import FACT_OF_KIND, FINDING_KINDS, Location, locate, reads_draft, supporting
@@ -157,18 +156,9 @@ def _finding_dict(finding: Flag) -> dict[str, Any]:
 
 
 def read_draft(path: str | os.PathLike[str]) -> str:
-    """The text of a draft file; a missing, empty, oversized or non-UTF-8 file is a UserError."""
+    """The text of a draft file; a missing, empty, oversized, non-UTF-8 or not regular file is a UserError."""
     name = str(path)
-    try:
-        size = os.stat(path).st_size
-        if size > MAX_BYTES:
-            raise UserError([Problem(name, 1, 1, "FR002", f"file is {size / 1048576:.1f} MiB, over the "
-                                     f"{MAX_BYTES // 1048576} MiB limit", "a draft is a short text file")])
-        text = Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise UserError([Problem(name, 1, 1, "FR001", f"not UTF-8 text: {exc.reason}")]) from None
-    except OSError as exc:
-        raise UserError([Problem(name, 1, 1, "FR001", f"cannot read file: {exc.strerror}")]) from None
+    text = read_text(path, hint="a draft is a short text file")
     if not text.strip():
         raise UserError([Problem(name, 1, 1, "FR004", "the draft is empty", "write the message body in it")])
     return text

@@ -13,12 +13,10 @@ from functools import lru_cache
 from typing import Any, Mapping, Union
 
 from followup_rules.core.ruleset import Condition, Rule, Ruleset, digest_of
-from followup_rules.core.vocabulary import anchor_fact
+from followup_rules.core.vocabulary import ALWAYS_KNOWN, anchor_fact
 from followup_rules.engine.conditions import evaluate, resolve_value, test
 
 COMPILER_VERSION = "2"
-#: Anchors every case has: no implied "anchor known" test for them.
-ALWAYS_KNOWN = frozenset({"at", "interview_start", "interview_end"})
 
 _NEGATE = {"eq": "ne", "ne": "eq", "lt": "ge", "ge": "lt", "le": "gt", "gt": "le", "in": "not_in",
            "not_in": "in", "matches": "not_matches", "not_matches": "matches"}

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Callable, Mapping
 
+from followup_rules.core.patterns import matches
 from followup_rules.core.ruleset import Condition, ParamRef
 
 
@@ -62,11 +61,6 @@ class Outcome:
         return {c.kind: [child.to_dict() for child in self.children], "passed": self.passed}
 
 
-@lru_cache(maxsize=1024)
-def _regex(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
-
-
 def resolve_value(value: Any, params: Mapping[str, Any]) -> Any:
     return params[value.name] if isinstance(value, ParamRef) else value
 
@@ -86,7 +80,7 @@ def test(op: str, actual: Any, expected: Any) -> bool:
     if op == "not_in":
         return actual not in expected
     if op == "matches":
-        return isinstance(actual, str) and _regex(expected).search(actual) is not None
+        return matches(expected, actual)
     if op == "lt":
         return bool(actual < expected)
     if op == "le":

@@ -16,20 +16,23 @@ from __future__ import annotations
 
 import itertools
 import json
-import re
 import threading
+import weakref
 from typing import Any, Iterable, Mapping
 
 import durable_rules_engine as _durable
 import orjson
 
+from followup_rules.core.patterns import matches
 from followup_rules.core.ruleset import digest_of
 from followup_rules.core.vocabulary import FACTS
 from followup_rules.engine.compiler import Compiled, CompiledRule, Expr, Group, Test, leaves
 
-#: Rules per durable ruleset: far below the 64-satisfied-conditions and 512-node limits.
+#: Rules per durable ruleset: far below the 64-satisfied-conditions and 512-node limits; fields
+#: per fact below its 252 (`sid` and the engine's own take a few).
 SHARD_RULES = 32
 SHARD_TESTS = 384
+SHARD_FIELDS = 200
 
 _names = itertools.count()
 _SENTINEL = "sentinel"
@@ -95,17 +98,41 @@ def durable_rule(rule: CompiledRule) -> dict[str, Any]:
     return {"all": [{"m": {"$and": tests}}], "pri": max(0, min(65535, rule.rule.priority))}
 
 
+def conditions(rule: CompiledRule) -> int:
+    """The durable conditions a rule becomes: `in` lists expanded, null checks and the guard included."""
+    def count(node: Any) -> int:
+        if isinstance(node, dict):
+            return sum(count(v) for v in node.values()) if set(node) <= {"$and", "$or"} else 1
+        if isinstance(node, list):
+            return sum(count(v) for v in node)
+        return 0
+
+    return count(durable_rule(rule)["all"][0]["m"])
+
+
 def shards(rules: tuple[CompiledRule, ...]) -> list[tuple[CompiledRule, ...]]:
-    """Split rules into groups each small enough for one durable ruleset."""
+    """Split rules into groups each small enough for one durable ruleset: rules, conditions and
+    fields (a fact may not have more than 252) all bounded."""
     groups: list[list[CompiledRule]] = [[]]
     tests = 0
+    fields: set[str] = set()
     for rule in rules:
-        if groups[-1] and (len(groups[-1]) >= SHARD_RULES or tests + rule.tests > SHARD_TESTS):
+        size = conditions(rule)
+        needs = _fields(rule)
+        if groups[-1] and (len(groups[-1]) >= SHARD_RULES or tests + size > SHARD_TESTS
+                           or len(fields | needs) > SHARD_FIELDS):
             groups.append([])
             tests = 0
+            fields = set()
         groups[-1].append(rule)
-        tests += rule.tests
+        tests += size
+        fields |= needs
     return [tuple(g) for g in groups if g]
+
+
+def _fields(rule: CompiledRule) -> set[str]:
+    return {regex_field(t.value) if t.op in ("matches", "not_matches") else field_name(t.fact)
+            for t in leaves(rule.expression)}
 
 
 def dumps(value: Any) -> str:
@@ -137,7 +164,6 @@ class _Shard:
         self.inputs = [(fact, field_name(fact)) for fact in facts]
         self.regexes = sorted({(regex_field(t.value), t.fact, t.value) for t in tests
                                if t.op in ("matches", "not_matches")})
-        self.patterns = {pattern: re.compile(pattern) for _, _, pattern in self.regexes}
         self.name = f"followup{next(_names)}"
         self.sid = "s0"
         try:
@@ -157,7 +183,7 @@ class _Shard:
                 exotic = exotic or type(value) is float and (abs(value) >= 1e16 or 0 < abs(value) < 1e-4)
         for name, fact, pattern in self.regexes:
             text = values.get(fact)
-            data[name] = isinstance(text, str) and self.patterns[pattern].search(text) is not None
+            data[name] = matches(pattern, text)
         return dumps(data) if exotic else orjson.dumps(data).decode()
 
     def fire(self, values: Mapping[str, Any]) -> set[str]:
@@ -182,6 +208,12 @@ class _Shard:
         return fired
 
 
+def _delete(made: list[_Shard]) -> None:
+    for shard in made:
+        _durable.delete_ruleset(shard.handle)
+    made.clear()
+
+
 def _rule_names(message: str) -> Iterable[str]:
     # The message is {"<rule name>": {...}}; only the name matters.
     start = message.index('"') + 1
@@ -189,12 +221,21 @@ def _rule_names(message: str) -> Iterable[str]:
 
 
 class Engine:
-    """Evaluates facts against a set of compiled rulesets."""
+    """Evaluates facts against a set of compiled rulesets.
+
+    Its durable rulesets are deleted when the Engine is (the C core keeps them, and their handles,
+    of which there are 131,071, until then): a process that sees many rulesets keeps only the
+    engines it still holds.
+    """
 
     def __init__(self, compiled: Iterable[Compiled]) -> None:
         self.compiled = tuple(compiled)
         live = tuple(rule for c in self.compiled for rule in c.live)
-        self._shards = [_Shard(group) for group in shards(live)]
+        self._shards: list[_Shard] = []
+        # Registered first, so that shards made before a refused one are deleted too.
+        weakref.finalize(self, _delete, self._shards).atexit = False
+        for group in shards(live):
+            self._shards.append(_Shard(group))
         self._lock = threading.Lock()
 
     @property

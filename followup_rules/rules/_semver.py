@@ -6,7 +6,8 @@ import re
 
 from followup_rules.core.problems import UserError
 
-_VERSION = re.compile(r"^(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-[0-9A-Za-z.-]+)?$")
+# Build metadata (`+build.5`) is allowed and, as semver says, ignored when ordering.
+_VERSION = re.compile(r"^(\d{1,18})(?:\.(\d{1,18}))?(?:\.(\d{1,18}))?(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
 _COMPARISON = re.compile(r"^(>=|<=|>|<|=|==)?\s*(.+)$")
 
 
@@ -22,6 +23,18 @@ def parse_spec(spec: str) -> tuple[str, str]:
     """Split ``id@range`` into id and range (``*`` when absent)."""
     rid, _, rng = spec.partition("@")
     return rid.strip(), (rng.strip() or "*")
+
+
+def range_problem(rng: str) -> str | None:
+    """Why `rng` is not a version range, or None when it is one."""
+    for part in (p.strip() for p in rng.split(",")):
+        if part in ("*", ""):
+            continue
+        comparison = _COMPARISON.match(part)
+        bound = part[1:] if part[0] in "^~" else comparison.group(2) if comparison else ""
+        if not _VERSION.match(bound.strip()):
+            return f"{part!r} is not a version range such as ^1.2, ~1.2.3, >=1,<2 or 1.2.3"
+    return None
 
 
 def matches(version: str, rng: str) -> bool:

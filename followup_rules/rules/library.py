@@ -11,14 +11,19 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from followup_rules.core._cache import cache_dir
+from followup_rules.core._reading import read_text
 from followup_rules.core._resources import shipped_dir
-from followup_rules.core._yaml import Document
+from followup_rules.core._yaml import Document, load_file
+from followup_rules.core.limits import MAX_EXTENDS, MAX_RULES
 from followup_rules.core.problems import Problem, UserError, did_you_mean
-from followup_rules.core.ruleset import Ruleset, digest_of
+from followup_rules.core.ruleset import Condition, Rule, Ruleset, digest_of
+from followup_rules.core.vocabulary import ALWAYS_KNOWN
 from followup_rules.rules._semver import matches, parse_spec
 from followup_rules.rules.load import build, load_ruleset
+from followup_rules.rules.semantics import MAX_TESTS_PER_RULE
 
-_CACHE_VERSION = "2"
+# Part of every cache key: a new check or a new entry format makes earlier entries stale.
+_CACHE_VERSION = "3"
 
 
 @lru_cache(maxsize=None)
@@ -29,7 +34,7 @@ def _schema_digest() -> str:
 
 def load_cached(path: Path) -> Ruleset:
     """Load a ruleset file, reusing an earlier validation of the same bytes from the disk cache."""
-    blob = path.read_bytes()
+    blob = read_text(path).encode()
     key = hashlib.sha256(blob + _schema_digest().encode() + _CACHE_VERSION.encode()).hexdigest()
     return _load(str(path), key, blob)
 
@@ -41,7 +46,7 @@ def _load(name: str, key: str, blob: bytes) -> Ruleset:
     if entry is not None and entry.is_file():
         try:
             kept = json.loads(entry.read_text(encoding="utf-8"))
-            return build(Document(name, kept["data"]), kept["digest"])
+            return build(Document(name, kept["data"], reread=lambda: load_file(name)), kept["digest"])
         except (OSError, ValueError, KeyError, TypeError):
             pass  # a damaged cache entry is rebuilt below
     ruleset = load_ruleset(name)
@@ -115,9 +120,22 @@ class Library:
             if ruleset.id in seen:
                 raise UserError([_at(ruleset, ("extends",), "FR037",
                                      "extends itself: " + " -> ".join(seen + (ruleset.id,)))])
+            if not seen:
+                self._check_depth(ruleset)
             parent = self.resolve(self.find(ruleset.extends, ruleset), seen + (ruleset.id,))
             self._resolved[key] = inherit(ruleset, parent)
         return self._resolved[key]
+
+    def _check_depth(self, ruleset: Ruleset) -> None:
+        """FR037 at `ruleset`'s `extends` when its chain is longer than MAX_EXTENDS (walked, not recursed)."""
+        chain, current = [ruleset.id], ruleset
+        while current.extends and current.id not in chain[:-1]:
+            current = self.find(current.extends, current)
+            chain.append(current.id)
+            if len(chain) > MAX_EXTENDS + 1:
+                raise UserError([_at(ruleset, ("extends",), "FR037",
+                                     f"an `extends` chain longer than {MAX_EXTENDS} steps: "
+                                     + " -> ".join(chain[:4] + ["…"]), "extend the ruleset you need directly")])
 
     def find(self, spec: str, wanted_by: Ruleset | None = None) -> Ruleset:
         """The newest ruleset matching `spec`, as written (nothing inherited)."""
@@ -154,6 +172,20 @@ def _at(ruleset: Ruleset, path: tuple[str, ...], code: str, message: str, hint: 
     return doc.problem(path, code, message, hint, on_key)
 
 
+def _tests(condition: Condition | None) -> int:
+    """Leaf tests of a condition, each `in` list counting one per value (as `semantics.count_tests`)."""
+    if condition is None:
+        return 0
+    if condition.kind == "test":
+        return max(1, len(condition.value)) if isinstance(condition.value, (list, tuple)) else 1
+    return sum(_tests(child) for child in condition.children)
+
+
+def _anchor_test(rule: Rule) -> int:
+    window = rule.then.window
+    return 1 if window is not None and window.anchor not in ALWAYS_KNOWN else 0
+
+
 def inherit(child: Ruleset, parent: Ruleset) -> Ruleset:
     """The child ruleset with its parent's rules (overridden ones replaced) before its own."""
     from dataclasses import replace
@@ -169,8 +201,20 @@ def inherit(child: Ruleset, parent: Ruleset) -> Ruleset:
             problems.append(_at(child, rule.path + ("id",), "FR028",
                                 f"rule {rule.id!r} is already inherited from {parent.id}",
                                 "to change it, list it under `overrides:` with a reason"))
+    applies = child.applies_when or parent.applies_when
+    own = (*child.rules, *(new for _, new in child.overrides.values() if new is not None))
+    for rule in (*parent.rules, *own) if child.applies_when else own:
+        total = _tests(applies) + _tests(rule.when) + _anchor_test(rule)
+        if total > MAX_TESTS_PER_RULE:
+            place = ("applies_when",) if child.applies_when else rule.path + ("when",)
+            problems.append(_at(child, place, "FR033", f"rule {rule.id!r} has {total} tests with the `applies_when` "
+                                f"of {child.id if child.applies_when else parent.id}, over the limit of "
+                                f"{MAX_TESTS_PER_RULE}", "split it into several rules"))
     if problems:
         raise UserError(problems)
+    if len(parent.rules) + len(child.rules) > MAX_RULES:
+        raise UserError([_at(child, ("extends",), "FR007", f"{len(parent.rules) + len(child.rules)} rules with "
+                             f"those of {parent.id}, over the limit of {MAX_RULES}")])
     me = f"{child.id}@{child.version}"
     rules = []
     for rule in parent.rules:

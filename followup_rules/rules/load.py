@@ -7,6 +7,7 @@ from typing import Any, Mapping
 
 from followup_rules.core import _schema
 from followup_rules.core._yaml import Document, load_file
+from followup_rules.core.limits import RULESET_ITEMS, check_limits
 from followup_rules.core.problems import Problem, UserError
 from followup_rules.core.ruleset import Condition, Parameter, ParamRef, Rule, Ruleset, Style, Then, WindowDef, digest_of
 from followup_rules.rules.semantics import check_ruleset
@@ -22,7 +23,7 @@ def parse_ruleset(doc: Document) -> Ruleset:
     if not isinstance(doc.data, dict):
         raise UserError([Problem(doc.name, 1, 1, "FR006", "a ruleset must be a mapping with `id:`, "
                                  "`version:`, `title:` and `rules:`")])
-    problems = _schema.validate(doc, "ruleset")
+    problems = check_limits(doc, RULESET_ITEMS) or _schema.validate(doc, "ruleset")
     if problems:
         raise UserError(problems)
     problems = check_ruleset(doc)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 from typing import Sequence
 
 from followup_rules.core._yaml import load_file
+from followup_rules.core.files import write_atomically
 from followup_rules.core.problems import UserError
 from followup_rules.core.ruleset import Ruleset
 from followup_rules.rules.library import Library
@@ -16,9 +16,19 @@ LOCK_NAME = "followup.lock"
 
 
 def write_lock(rulesets: Sequence[Ruleset], path: str | os.PathLike[str]) -> None:
-    """Write the resolved rulesets to `path` (JSON, stable order)."""
+    """Write the resolved rulesets to `path` (JSON, stable order), atomically."""
     entries = [{"id": r.id, "version": r.version, "digest": r.digest, "chain": list(r.chain)} for r in rulesets]
-    Path(path).write_text(json.dumps({"lock_version": 1, "rulesets": entries}, indent=2) + "\n", encoding="utf-8")
+    text = json.dumps({"lock_version": 1, "rulesets": entries}, indent=2) + "\n"
+    write_atomically(path, text.encode("utf-8"))
+
+
+def is_lock(data: bytes) -> bool:
+    """Whether a file's bytes are a lock file (which `followup rulesets lock` may write over)."""
+    try:
+        parsed = json.loads(data)
+    except ValueError:
+        return False
+    return isinstance(parsed, dict) and parsed.get("lock_version") == 1 and isinstance(parsed.get("rulesets"), list)
 
 
 def read_lock(path: str | os.PathLike[str], library: Library) -> list[Ruleset]:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any, Iterable, Mapping
 
 from followup_rules.core._yaml import Document
-from followup_rules.core.problems import Problem, did_you_mean
+from followup_rules.core.limits import MAX_NUMBER, WINDOW_SPAN
+from followup_rules.core.patterns import pattern_problem
+from followup_rules.core.problems import Problem, UserError, did_you_mean
 from followup_rules.core.vocabulary import (
     ACTIONS,
+    ALWAYS_KNOWN,
     ANCHORS,
     CHANNELS,
     EXPECTATION_CODES,
@@ -22,11 +24,23 @@ from followup_rules.core.vocabulary import (
     value_fits,
 )
 
-#: Leaf tests one rule may hold once `in` lists are expanded: keeps every durable node small.
+#: Leaf tests one rule may hold once `in` lists are expanded, its ruleset's `applies_when` and the
+#: test that its window's anchor is known included: keeps every durable node small.
 MAX_TESTS_PER_RULE = 24
 _PARAM_TYPES = {"bool": (bool,), "int": (int,), "number": (int, float), "string": (str,)}
 _EXTENSION_KEYS = {"actions": ACTIONS, "warnings": WARNINGS, "include": INCLUDE_CODES,
                    "style": STYLE_CODES, "expectations": EXPECTATION_CODES}
+
+
+def count_tests(raw: Mapping[str, Any]) -> int:
+    """Leaf tests of a condition as written, each `in` list counting one per value."""
+    if "all" in raw or "any" in raw:
+        children = raw.get("all", raw.get("any"))
+        return sum(count_tests(c) for c in children if isinstance(c, dict)) if isinstance(children, list) else 1
+    if "not" in raw:
+        return count_tests(raw["not"]) if isinstance(raw["not"], dict) else 1
+    value = raw.get("value")
+    return max(1, len(value)) if isinstance(value, list) else 1
 
 
 def check_ruleset(doc: Document) -> list[Problem]:
@@ -56,8 +70,17 @@ class _Checker:
                     spec["type"] != "bool" and isinstance(spec.get("default"), bool)):
                 self.add(("parameters", name, "default"), "FR022",
                          f"default of parameter {name!r} is not a {spec['type']}")
+            else:
+                self.number(spec["default"], ("parameters", name, "default"))
+        self.references(data)
+        applies = 0
         if data.get("applies_when"):
             self.condition(data["applies_when"], ("applies_when",))
+            applies = count_tests(data["applies_when"])
+            if applies > MAX_TESTS_PER_RULE:
+                self.add(("applies_when",), "FR033", f"`applies_when` has {applies} tests once lists are expanded, "
+                         f"over the {MAX_TESTS_PER_RULE} a rule may hold with it", "use fewer or shorter `in` lists")
+                applies = 0  # said once, here, rather than again at every rule
         seen: dict[str, int] = {}
         for i, rule in enumerate(data.get("rules") or []):
             path = ("rules", i)
@@ -67,10 +90,7 @@ class _Checker:
             seen.setdefault(rule["id"], i)
             if rule.get("when"):
                 self.condition(rule["when"], path + ("when",))
-                if self.count_tests(rule["when"]) > MAX_TESTS_PER_RULE:
-                    self.add(path + ("when",), "FR033",
-                             f"rule has more than {MAX_TESTS_PER_RULE} tests once lists are expanded",
-                             "split it into several rules")
+            self.size(rule, path, applies)
             self.then(rule["then"], path + ("then",), rule["kind"])
         for rid, override in (data.get("overrides") or {}).items():
             replacement = override.get("rule")
@@ -83,18 +103,44 @@ class _Checker:
                          "an override keeps the id of the rule it replaces")
             if replacement.get("when"):
                 self.condition(replacement["when"], where + ("when",))
+            self.size(replacement, where, applies)
             self.then(replacement["then"], where + ("then",), replacement["kind"])
         if data.get("overrides") and not data.get("extends"):
             self.add(("overrides",), "FR036", "`overrides` needs `extends`: there is no inherited rule to replace")
         return sorted(self.problems)
 
-    def count_tests(self, raw: Mapping[str, Any]) -> int:
-        if "all" in raw or "any" in raw:
-            return sum(self.count_tests(c) for c in raw.get("all", raw.get("any", [])))
-        if "not" in raw:
-            return self.count_tests(raw["not"])
-        value = raw.get("value")
-        return max(1, len(value)) if isinstance(value, list) else 1
+    def references(self, data: Mapping[str, Any]) -> None:
+        """The version, the `extends` range and the source file name: well formed, and the file in its folder."""
+        from followup_rules.core._reading import path_problem
+        from followup_rules.rules._semver import key, parse_spec, range_problem
+
+        try:
+            key(str(data["version"]))
+        except UserError:
+            self.add(("version",), "FR011", f"version {data['version']!r} has a part too long to compare")
+        if data.get("extends"):
+            problem = range_problem(parse_spec(data["extends"])[1])
+            if problem:
+                self.add(("extends",), "FR037", problem)
+        name = (data.get("source") or {}).get("file")
+        if isinstance(name, str) and (problem := path_problem(name)):
+            self.add(("source", "file"), "FR008", f"source file {name!r}: {problem}",
+                     "name a file inside the sources folder, e.g. my-article.txt")
+
+    def number(self, value: Any, path: tuple[Any, ...]) -> None:
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) > MAX_NUMBER:
+            self.add(path, "FR022", f"{value!r} is larger than {MAX_NUMBER:,}, the largest number a rule may use")
+
+    def size(self, rule: Mapping[str, Any], path: tuple[Any, ...], applies: int) -> None:
+        """FR033 when the rule's tests (with `applies_when` and its window's anchor) are too many."""
+        window = (rule.get("then") or {}).get("window") or {}
+        total = applies + (count_tests(rule["when"]) if rule.get("when") else 0) + (
+            1 if window and window.get("anchor") not in ALWAYS_KNOWN else 0)
+        if total > MAX_TESTS_PER_RULE:
+            self.add(path + (("when",) if rule.get("when") else ("id",)), "FR033",
+                     f"rule {rule.get('id')!r} has {total} tests once `in` lists are expanded"
+                     + (f" ({applies} from `applies_when`)" if applies else "")
+                     + f", over the limit of {MAX_TESTS_PER_RULE}", "split it into several rules")
 
     def condition(self, raw: Mapping[str, Any], path: tuple[Any, ...]) -> None:
         forms = [k for k in ("all", "any", "not", "fact", "param") if k in raw]
@@ -157,10 +203,9 @@ class _Checker:
             elif not isinstance(value, str):
                 self.add(vpath, "FR022", "`matches` takes a regular expression string")
             else:
-                try:
-                    re.compile(value)
-                except re.error as exc:
-                    self.add(vpath, "FR030", f"invalid regular expression: {exc}")
+                problem = pattern_problem(value)
+                if problem:
+                    self.add(vpath, "FR030", problem, "patterns are RE2 regular expressions: see docs/rule-language.md")
         elif op in ("in", "not_in"):
             if not isinstance(value, list) or not value:
                 self.add(vpath, "FR022", f"`{op}` takes a non-empty list of values")
@@ -179,6 +224,7 @@ class _Checker:
 
         assert isinstance(fact, FactDef)
         if value_fits(fact.type, fact.values, value):
+            self.number(value, path)
             return
         if fact.type == "enum" and isinstance(value, str):
             self.add(path, "FR022", f"{value!r} is not a value of {fact.name!r}",
@@ -238,6 +284,12 @@ class _Checker:
                 else:
                     value = spec.get("default")
             numbers[key] = value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+            span = WINDOW_SPAN.get(raw["unit"])
+            offset = numbers[key]
+            if span is not None and offset is not None and abs(offset) > span:
+                numbers[key] = None
+                self.add(path + (key,), "FR029", f"window {key} {offset:g} {raw['unit'].replace('_', ' ')} from "
+                         f"its anchor, beyond the {span:,} a window may reach", "windows stay within about ten years")
         opens, target, closes = numbers["opens"], numbers["target"], numbers["closes"]
         if opens is not None and closes is not None and closes < opens:
             self.add(path + ("closes",), "FR029", f"window closes ({closes}) before it opens ({opens})")

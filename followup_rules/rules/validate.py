@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Sequence
 
+from followup_rules.core._reading import confined, read_text
 from followup_rules.core._resources import shipped_dir
 from followup_rules.core._yaml import Document, load_file
 from followup_rules.core.problems import Problem, UserError
@@ -56,11 +57,6 @@ def validate_paths(paths: Sequence[str], sources: str | None = None) -> list[Pro
     return sorted(set(problems))
 
 
-def _source_text(folder: Path, name: str) -> str | None:
-    path = folder / name
-    return path.read_text(encoding="utf-8") if path.is_file() else None
-
-
 def closest_passage(quote: str, text: str) -> str:
     """The passage of `text` (a window of the quote's length) most like `quote`."""
     words, target = text.split(" "), quote.split(" ")
@@ -89,10 +85,20 @@ def check_quotes(ruleset: Ruleset, folder: Path) -> list[Problem]:
         if not source:
             continue
         if source not in texts:
-            raw = _source_text(folder, source)
-            texts[source] = normalise(raw) if raw is not None else None
-            if raw is None:
+            texts[source] = None
+            # Only a file inside the folder is read; of any other, not even its existence is told.
+            file = confined(folder, source)
+            if file is None:
+                problems.append(doc.problem(("source", "file"), "FR008", f"source file {source!r} leads out of "
+                                            f"the sources folder {folder}",
+                                            "name a file inside the sources folder, e.g. my-article.txt"))
+            elif not file.is_file():
                 problems.append(doc.problem(("source", "file"), "FR035", f"source file {source!r} not found in {folder}"))
+            else:
+                try:
+                    texts[source] = normalise(read_text(file, hint="a source article is a text file"))
+                except UserError as exc:
+                    problems += exc.problems
         text = texts[source]
         if text is None:
             continue

@@ -28,8 +28,8 @@ NEW_RULE = {
 
 def edited_copy(tmp_path: Path, edit: Any) -> Path:
     """A copy of the shipped levo ruleset beside a copy of its cases, with `edit` applied to its data."""
-    shutil.copytree(ROOT / "rulesets" / "cases", tmp_path / "cases")
     (tmp_path / "sources").mkdir()
+    shutil.copytree(ROOT / "rulesets" / "sources" / "cases", tmp_path / "sources" / "cases")
     data = yaml.safe_load(SHIPPED.read_text(encoding="utf-8"))
     edit(data)
     target = tmp_path / "sources" / "levo-5-things.yaml"
@@ -126,7 +126,7 @@ def test_a_test_added_in_new_and_its_case_missing_are_reported(tmp_path: Path) -
     def add_test(data: dict[str, Any]) -> None:
         first = dict(data["tests"][0])
         data["tests"].append({**first, "name": "brand-new-test"})
-        data["tests"].append({**first, "name": "lost-case", "case": "../cases/no-such-case.yaml"})
+        data["tests"].append({**first, "name": "lost-case", "case": "cases/no-such-case.yaml"})
 
     d = diff_paths(str(SHIPPED), str(edited_copy(tmp_path, add_test)))
     assert d.tests_added == ["brand-new-test", "lost-case"]

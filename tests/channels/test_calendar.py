@@ -152,17 +152,17 @@ def test_render_hook_leaves_other_channels_and_refuses_untimed_actions() -> None
         channel.followup_render(action=untimed, case=case, advice=advice, channel="calendar")
 
 
-def test_export_refuses_to_overwrite_what_is_not_a_calendar(tmp_path: Path) -> None:
+def test_export_refuses_to_overwrite_what_is_not_its_calendar(tmp_path: Path) -> None:
     notes = tmp_path / "notes.txt"
     notes.write_text("my notes\n", encoding="utf-8")
     done = _followup("export", str(CASE), "--at", AT, "--ics", str(notes))
-    assert done.returncode == 2 and b"not an iCalendar file" in done.stderr
+    assert done.returncode == 2 and b"FR080" in done.stderr and b"nothing was overwritten" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
     assert notes.read_text(encoding="utf-8") == "my notes\n"
     copied = tmp_path / "case.yaml"
     shutil.copy(CASE, copied)
     done = _followup("export", str(copied), "--at", AT, "--ics", str(copied))
-    assert done.returncode == 2 and b"the case file itself" in done.stderr
+    assert done.returncode == 2 and b"which this command reads" in done.stderr
     assert copied.read_bytes() == CASE.read_bytes()
 
 

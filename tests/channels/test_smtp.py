@@ -430,6 +430,46 @@ def test_two_processes_sending_at_once_deliver_one_message(server: StartServer, 
     assert len(box.received) == 1
 
 
+def deliver_with_short_leases(artifact: Artifact, settings_path: str, host: str | None, results: Any) -> None:
+    """Deliver in a fresh process whose leases go stale after a second (as if 15 minutes had passed)."""
+    from followup_rules.delivery import journal as journal_module
+
+    journal_module.STALE_AFTER, journal_module.RENEW_EVERY = 1.0, 0.2
+    if host is not None:
+        socket.gethostname = lambda: host  # type: ignore[assignment]  # as if on another machine
+    results.put(channel.deliver(artifact, load_settings(settings_path), dry_run=False).status)
+
+
+@pytest.mark.parametrize("second_host", [None, "another-machine"], ids=["same-machine", "other-machine"])
+def test_a_claim_in_a_long_backoff_is_not_taken_over(server: StartServer, case: Path, journal: Journal,
+                                                     tmp_path: Path, second_host: str | None) -> None:
+    """The first sender meets a 451, then waits four seconds (four times the stale age) to retry; a
+    second sender in that wait, on this machine or another sharing the journal, sends nothing."""
+    box = server("451", "ok")
+    slow = settings_file(tmp_path, journal, box.port, extra="  retries: 1\n").replace("backoff: 0.01", "")
+    Path(slow).write_text(Path(slow).read_text(encoding="utf-8").replace("  backoff: 0.01\n", "  backoff: 4\n"),
+                          encoding="utf-8")
+    loaded = load_case(case)
+    advice = api.advise(loaded, AT)
+    artifact = channel.render(advice.actions[thank_you() - 1], thank_you(), loaded, advice, load_settings(slow))
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    first = context.Process(target=deliver_with_short_leases, args=(artifact, slow, None, results))
+    first.start()
+    deadline = time.monotonic() + 30
+    while box.transactions < 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(2.0)  # the first sender is in its backoff, its claim older than the stale age
+    second = context.Process(target=deliver_with_short_leases, args=(artifact, slow, second_host, results))
+    second.start()
+    second.join(timeout=60)
+    assert results.get(timeout=5) == "duplicate", "the second sender takes nothing over"
+    first.join(timeout=60)
+    assert results.get(timeout=5) == "sent"
+    assert len(box.received) == 1 and box.transactions == 2, "one delivery: the first sender's retry"
+    assert states(journal, case)[-1] == "sent"
+
+
 # --- encryption and login -------------------------------------------------------------------------------
 
 @pytest.fixture

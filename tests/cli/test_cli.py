@@ -194,11 +194,11 @@ def test_explain_json_and_markdown(example: Any) -> None:
 
 # --- colour ---------------------------------------------------------------------------------------------
 
-def _run_on_tty(*args: str) -> str:
+def _run_on_tty(*args: str, env: dict[str, str] | None = None) -> str:
     """Stdout of `followup ARGS` written to a pseudo-terminal."""
     leader, follower = os.openpty()
     proc = subprocess.Popen([sys.executable, "-m", "followup_rules", *args], cwd=ROOT, stdout=follower,
-                            stderr=subprocess.PIPE)
+                            stderr=subprocess.PIPE, env=env)
     os.close(follower)
     chunks = []
     while True:
@@ -223,6 +223,48 @@ def test_text_has_no_colour_when_piped_but_has_it_on_a_terminal(command: str, ru
     assert piped.returncode == 0 and piped.stdout
     assert "\x1b[" not in piped.stdout
     assert ANSI.search(_run_on_tty(*args)), "the control run on a terminal should be coloured"
+
+
+def test_no_color_turns_colour_off_on_a_terminal() -> None:
+    args = ("advise", "examples/draft-with-problems.yaml", "--at", "2025-03-07T08:00:00-05:00")
+    text = _run_on_tty(*args, env={**os.environ, "NO_COLOR": "1"})
+    assert "Advice at" in text and "\x1b[" not in text
+
+
+# --- conventions ----------------------------------------------------------------------------------------
+
+def test_a_case_can_come_from_standard_input(examples: dict[str, Any]) -> None:
+    example = examples["just-after-interview"]
+    from_file = invoke("advise", example.arg, "--at", example.at, "--format", "json").stdout
+    result = CliRunner().invoke(cli, ["advise", "-", "--at", example.at, "--format", "json"],
+                                input=example.path.read_bytes(), catch_exceptions=False)
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["actions"] == json.loads(from_file)["actions"]
+    broken = subprocess.run([sys.executable, "-m", "followup_rules", "advise", "-"], input=b"candidate: 1\n",
+                            cwd=ROOT, capture_output=True, timeout=60, check=False)
+    assert broken.returncode == 2 and b"error: <stdin>:1:12: FR011" in broken.stderr
+
+
+@pytest.mark.parametrize("args", [(), ("rulesets",)])
+def test_a_bare_command_prints_its_help_and_no_error(args: tuple[str, ...], run_followup: Callable[..., Any]) -> None:
+    done = run_followup(*args)
+    assert done.returncode == 0 and done.stdout.startswith("Usage: followup") and "error" not in done.stderr.lower()
+
+
+def test_help_points_at_the_docs_and_completion() -> None:
+    text = " ".join(invoke("--help").stdout.split())
+    assert "docs/problems.md" in text and "_FOLLOWUP_COMPLETE=bash_source followup" in text and "NO_COLOR" in text
+
+
+def test_shell_completion_completes_commands_and_subcommands() -> None:
+    def complete(words: str, index: int) -> str:
+        env = {**os.environ, "_FOLLOWUP_COMPLETE": "bash_complete", "COMP_WORDS": words, "COMP_CWORD": str(index)}
+        done = subprocess.run([sys.executable, "-m", "followup_rules"], cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=60, check=False)
+        return done.stdout
+
+    assert "advise" in complete("followup adv", 1).split()[0]
+    assert "validate" in complete("followup rulesets va", 2)
 
 
 # --- rulesets -------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import re
+import tracemalloc
 from dataclasses import replace
 from datetime import date, timedelta
 from functools import cache
@@ -303,6 +304,29 @@ def test_a_template_cannot_run_code_or_read_files(source: str, error: str) -> No
     with pytest.raises(UserError, match=error) as caught:
         _with_template(source)
     assert "root:" not in str(caught.value)
+
+
+@pytest.mark.parametrize("source", [
+    "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}",
+    "{{ 'x'|center(10**9) }}", "{{ 'x'.center(10**9) }}", "{{ 'x'.zfill(10**9) }}",
+    "{{ '{:>1000000000}'.format('x') }}", "{{ '{:>{w}}'.format('x', w=10**9) }}", "{{ '%1000000000s' % 'x' }}",
+    "{{ '%1000000000s'|format('x') }}", "{{ 'x'|indent(10**9, true) }}",
+    "{% set ns = namespace(s='x') %}{% for i in range(64) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
+    "{% set ns = namespace(s='x') %}{% for i in range(64) %}{% set ns.s = ns.s + ns.s %}{% endfor %}",
+    "{% set s = 'x' * 100000 %}{% set big %}{% for i in range(100000) %}{{ s }}{% endfor %}{% endset %}",
+    "{{ ('x' * 100000).replace('', 'y' * 10) }}", "{{ ('x' * 100000)|replace('', 'y' * 10) }}",
+    "{{ ('x' * 50000)|join('y' * 50000) }}", "{{ ('y' * 50000).join('x' * 50000) }}",
+])
+def test_a_template_cannot_exhaust_time_or_memory(source: str) -> None:
+    """Nested loops, huge widths and doubling texts stop while the template runs, not after."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(UserError, match="FR070 template failed: SecurityError"):
+            sandbox.render_string(source, {})
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20_000_000, f"{peak:,} bytes allocated"
 
 
 def test_the_sandbox_only_knows_the_shipped_templates() -> None:
@@ -645,5 +669,5 @@ def test_draft_never_overwrites_the_case(capsys: pytest.CaptureFixture[str]) -> 
     before = EXAMPLES["rejection"].read_bytes()
     n = number("rejection", "respond_to_rejection")
     code, _, err = run_draft(capsys, "rejection", "--action", n, "--out", str(EXAMPLES["rejection"]))
-    assert code == 2 and "that is the case file" in err
+    assert code == 2 and "which this command reads; nothing was overwritten" in err
     assert EXAMPLES["rejection"].read_bytes() == before

@@ -181,3 +181,29 @@ def test_many_multi_shard_engines_in_one_process_do_not_crash() -> None:
     for _ in range(4):
         done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_the_largest_rules_the_validator_accepts_build_and_fire_exactly() -> None:
+    """Rules of 24 tests once `in` lists are expanded, five of them from `applies_when`, nullable facts
+    with their null checks, 300 of them: every shard builds, and the engine agrees with the evaluator."""
+    nullable = [f for f in FACTS.values() if f.nullable and f.type in ("int", "number")][:4]
+    rules = []
+    for i in range(300):
+        tests: list[dict[str, Any]] = [
+            {"fact": "draft.kind", "op": "in", "value": list(FACTS["draft.kind"].values)[:7]},
+            {"fact": "candidate.last_channel", "op": "not_in", "value": list(FACTS["candidate.last_channel"].values)[:6]},
+        ] + [{"fact": f.name, "op": "ne", "value": i * 10 + k} for k, f in enumerate(nullable)] + [
+            {"fact": "interview.ended", "op": "eq", "value": True}, {"fact": "thank_you.sent", "op": "eq", "value": bool(i % 2)}]
+        rules.append({"id": f"r{i}", "kind": "dont", "strength": "should", "topic": "tone", "says": "x", "quote": "x",
+                      "when": {"all": tests}, "then": {"warning": "pushy_language"}})
+    data = {"id": "largest", "version": "1.0.0", "title": "Largest", "rules": rules,
+            "applies_when": {"fact": "application.industry", "op": "in", "value": list(FACTS["application.industry"].values)}}
+    ruleset = parse_ruleset(Document("largest.yaml", data))
+    assert max(len(r.when.leaves()) for r in ruleset.rules if r.when) == 8
+    compiled = compile_ruleset(ruleset)
+    engine = Engine([compiled])
+    rng = random.Random(5)
+    for _ in range(100):
+        facts = {name: rng.choice(fact_values(f) + ([None] if f.nullable else [])) for name, f in FACTS.items()}
+        facts.update({anchor_fact(a): rng.random() < 0.5 for a in ANCHORS})
+        assert engine.fire(facts) == evaluator_fired(compiled, facts)

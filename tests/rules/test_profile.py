@@ -82,5 +82,5 @@ def test_a_profile_parameter_typo_is_one_error_line(tmp_path: Path) -> None:
     profile.write_text("params:\n  how-often: {thank_you_counts_as_folow_up: false}\n", encoding="utf-8")
     code, out = _run(["advise", str(path), "--profile", str(profile)], tmp_path)
     assert code == 2
-    assert out.strip() == ("error: FR039 how-often has no parameter 'thank_you_counts_as_folow_up' "
+    assert out.strip() == (f"error: {profile}:2:15: FR039 how-often has no parameter 'thank_you_counts_as_folow_up' "
                            "(did you mean 'thank_you_counts_as_follow_up'?)")

@@ -161,6 +161,7 @@ def test_a_process_killed_at_random_while_writing_never_leaves_half_a_case(case:
                     self.handle.write(data[i:i + 1]); self.handle.flush(); time.sleep(0.002)
             def flush(self): self.handle.flush()
             def fileno(self): return self.handle.fileno()
+            def __getattr__(self, name): return getattr(self.handle, name)
         files.os.fdopen = lambda *a, **k: Slow(real_fdopen(*a, **k))
         from followup_rules.cli.main import main
         print("writing", flush=True)

@@ -12,8 +12,8 @@ from followup_rules.core.vocabulary import OUT_KINDS
 
 @click.command("check")
 @click.argument("draft_file", metavar="DRAFT", type=click.Path(dir_okay=False))
-@click.option("--case", "case_file", required=True, metavar="CASE", type=click.Path(dir_okay=False),
-              help="The case the draft belongs to.")
+@click.option("--case", "case_file", required=True, metavar="CASE",
+              type=click.Path(dir_okay=False, allow_dash=True), help="The case the draft belongs to ('-': standard input).")
 @click.option("--channel", type=click.Choice(["email", "linkedin", "letter"]), default=None,
               help="How the draft will be sent (default: the case's draft channel, else email).")
 @click.option("--kind", type=click.Choice(OUT_KINDS),

@@ -8,7 +8,17 @@ from typing import TYPE_CHECKING, Sequence
 
 import click
 
-from followup_rules.cli.options import ACTION, AT, CASE, FORMAT, SETTINGS, Selecting, numbered_action, selecting
+from followup_rules.cli.options import (
+    ACTION,
+    AT,
+    CASE,
+    FORCE,
+    FORMAT,
+    SETTINGS,
+    Selecting,
+    numbered_action,
+    selecting,
+)
 
 if TYPE_CHECKING:
     from followup_rules.core.artifact import Artifact
@@ -29,21 +39,25 @@ if TYPE_CHECKING:
 @SETTINGS
 @FORMAT
 @click.option("--out", type=click.Path(dir_okay=False), default=None, metavar="FILE",
-              help="Also write the draft to FILE (an .eml for email); several messages go to FILE-<id>.")
+              help="Also write the draft to FILE (an .eml for email); several messages go to FILE-<id>. "
+                   "An existing file is replaced only with --force.")
+@FORCE
 def command(case_file: str, index: int, channel: str | None, kind: str | None, person: str | None, at: str | None,
-            choices: Selecting, settings_file: str | None, fmt: str, out: str | None) -> None:
+            choices: Selecting, settings_file: str | None, fmt: str, out: str | None, force: bool) -> None:
     """Draft action N of the advice for CASE: subject, recipients and text, from the case's data.
 
     An action for several people becomes one message per person when the sources ask for that
     (individual thank-you notes, LinkedIn notes); a status message goes to the primary contact.
     """
+    from followup_rules.core.files import refuse_existing
     from followup_rules.core.problems import UserError
     from followup_rules.delivery.settings import load_settings
     from followup_rules.drafting import compose, kinds
     from followup_rules.plugin.manager import plugins
 
-    if out and Path(out).resolve() == Path(case_file).resolve():
-        raise UserError(f"--out {out}: that is the case file; choose another file")
+    inputs = (case_file, *choices.files, *((settings_file,) if settings_file else ()))
+    if out:  # a file this command reads is refused before any work; each written name is checked below
+        refuse_existing(out, "--out", force=True, inputs=inputs)
     settings = load_settings(settings_file)
     case, advice, chosen = numbered_action(case_file, at, choices, index)
     if kind is not None and kind not in kinds.KINDS:
@@ -72,7 +86,7 @@ def command(case_file: str, index: int, channel: str | None, kind: str | None, p
             artifact = compose.text_artifact(draft, message, case, channel, [fallback])
         artifacts.append(artifact)
         names.append("-".join(message.to) or "draft")
-    written = _write(artifacts, names, out) if out else []
+    written = _write(artifacts, names, out, force, inputs) if out else []
     if fmt == "json":
         click.echo(json.dumps({"action": index, "name": chosen.action, "kind": kind, "channel": channel,
                                "policy": advice.policy, "rulesets": [r.to_dict() for r in advice.rulesets],
@@ -125,20 +139,18 @@ def _text(artifact: "Artifact", case: "Case") -> str:
     return "\n".join(lines) + "\n"
 
 
-def _write(artifacts: Sequence["Artifact"], names: Sequence[str], out: str) -> list[str]:
-    """Write each artifact (its data, else its text); several go to FILE-<recipients>.<suffix>."""
-    from followup_rules.core.problems import UserError
+def _write(artifacts: Sequence["Artifact"], names: Sequence[str], out: str, force: bool,
+           inputs: Sequence[str]) -> list[str]:
+    """Write each artifact (its data, else its text); several go to FILE-<recipients>.<suffix>.
+
+    Every name is checked before the first is written, so a refusal leaves nothing half done."""
+    from followup_rules.core.files import refuse_existing, write_atomically
 
     target = Path(out)
     paths = [target] if len(artifacts) == 1 else [target.with_name(f"{target.stem}-{name}{target.suffix}")
                                                   for name in names]
-    written = []
+    for path in paths:
+        refuse_existing(path, "--out", force, inputs=inputs)
     for artifact, path in zip(artifacts, paths, strict=True):
-        data = artifact.data if artifact.data is not None else artifact.body.encode("utf-8")
-        try:
-            path.write_bytes(data)
-        except OSError as exc:
-            raise UserError(f"--out {path}: cannot write: {exc.strerror}") from None
-        written.append(str(path))
-    return written
-
+        write_atomically(path, artifact.data if artifact.data is not None else artifact.body.encode("utf-8"))
+    return [str(path) for path in paths]

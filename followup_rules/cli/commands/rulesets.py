@@ -100,7 +100,7 @@ def rulesets_validate(paths: Sequence[str], sources: str | None, fmt: str) -> No
               help="Fail unless N% of rules are seen firing and silent and every condition true and false.")
 @FORMAT
 def rulesets_test(paths: Sequence[str], min_coverage: float | None, fmt: str) -> None:
-    """Run the YAML tests inside rulesets (default: the shipped ones); exit 1 on a failure."""
+    """Run the YAML tests inside rulesets (default: the shipped ones); exit 1 on a failure, 2 on bad test input."""
     from followup_rules.authoring.testing import run_paths
 
     report = run_paths(paths)
@@ -113,6 +113,10 @@ def rulesets_test(paths: Sequence[str], min_coverage: float | None, fmt: str) ->
         click.echo(f"coverage {report.coverage_percent():.1f}% is below --min-coverage {min_coverage:g}; missing:")
         for gap in report.missing():
             click.echo(f"  {gap}")
+    for problem in report.errors:
+        click.echo(f"error: {problem}", err=True)
+    if report.errors:
+        sys.exit(2)
     if report.failed or short:
         sys.exit(1)
 

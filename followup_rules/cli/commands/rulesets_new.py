@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from followup_rules.cli.options import FORCE
+
 STARTER = """\
 # yaml-language-server: $schema={schema}
 # A ruleset: advice as rules, each citing the text it rests on. Check it with
@@ -82,18 +84,19 @@ tests:
 @click.argument("ruleset_id", metavar="ID")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: ID.yaml).")
 @click.option("--title", default=None, help="The ruleset's title.")
-def command(ruleset_id: str, output: str | None, title: str | None) -> None:
+@FORCE
+def command(ruleset_id: str, output: str | None, title: str | None, force: bool) -> None:
     """Write a commented starter ruleset with one rule and its tests."""
+    from followup_rules.core._resources import shipped_dir
+    from followup_rules.core.files import refuse_existing, write_atomically
     from followup_rules.core.problems import UserError
 
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", ruleset_id):
         raise UserError(f"ruleset id {ruleset_id!r} must be kebab-case, e.g. my-coaching-rules")
     path = Path(output or f"{ruleset_id}.yaml")
-    if path.exists():
-        raise UserError(f"{path} already exists; nothing was overwritten")
-    from followup_rules.core._resources import shipped_dir
-
+    refuse_existing(path, "--output" if output else "the new ruleset", force)
     schema = (shipped_dir("schemas") / "ruleset.schema.json").resolve().as_uri()
-    path.write_text(STARTER.format(id=ruleset_id, title=title or ruleset_id.replace("-", " ").capitalize(),
-                                   file=path, schema=schema), encoding="utf-8")
+    text = STARTER.format(id=ruleset_id, title=title or ruleset_id.replace("-", " ").capitalize(), file=path,
+                          schema=schema)
+    write_atomically(path, text.encode("utf-8"))
     click.echo(f"wrote {path}; next: followup rulesets test {path}")
