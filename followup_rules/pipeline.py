@@ -113,6 +113,31 @@ def find_upward(name: str, start: Path) -> Path | None:
     return None
 
 
+@dataclass(frozen=True)
+class Choices:
+    """What a user chose about rulesets, as the command line or a batch job gives it."""
+
+    rulesets: tuple[str, ...] = ()
+    rules_path: tuple[str, ...] = ()
+    industry: str | None = None
+    policy: str | None = None
+    precedence: tuple[str, ...] = ()
+    lock: str | None = None
+    profile_file: str | None = None
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """The files named that the selection reads (never to be written over)."""
+        return tuple(p for p in (self.profile_file, self.lock, *self.rules_path) if p)
+
+    def select(self, case: Case | None, search_from: Path | None = None) -> Selection:
+        """`select` for `case` with these choices, the profile and lock found from `search_from`
+        (default: the current folder) up."""
+        return select(case, rulesets=self.rulesets, industry=self.industry, rules_path=self.rules_path,
+                      policy=self.policy, precedence=self.precedence, profile=self.profile_file, lock=self.lock,
+                      search_from=search_from or Path.cwd())
+
+
 def select(case: Case | None = None, *, rulesets: Sequence[str | Ruleset] = (), industry: str | None = None,
            rules_path: Sequence[PathLike] = (), policy: str | None = None, precedence: Sequence[str] = (),
            params: Params | None = None, profile: Profile | PathLike | None = None, lock: PathLike | None = None,

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 import yaml
@@ -108,6 +109,18 @@ def sources_dir() -> Path:
 def catalogue() -> Path:
     """../shared/design/catalogue.md, every piece of advice of the five sources."""
     return _shared("design", "catalogue.md")
+
+
+@pytest.fixture(scope="session")
+def case_generator() -> ModuleType:
+    """bench/cases.py: the realistic generated cases the benchmarks, batch and property tests share."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_cases", ROOT / "bench" / "cases.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture(scope="session")

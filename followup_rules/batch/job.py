@@ -7,10 +7,11 @@ each process turns it into selections once (`selection`), never per case.
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from followup_rules.pipeline import Choices
 from followup_rules.resolve.encoder import Citations
 
 if TYPE_CHECKING:
@@ -23,29 +24,26 @@ CASE_TIMEOUT = 60.0
 
 @dataclass(frozen=True)
 class Job:
-    """The options of one run: the moment, the selection options as the command line gives them,
-    the folder the profile and lock are found from, and the citation form."""
+    """The options of one run: the moment, the ruleset choices as the command line gives them, the
+    folder the profile and lock are found from, and the citation form."""
 
     at: str
     citations: Citations = "full"
-    rulesets: tuple[str, ...] = ()
-    rules_path: tuple[str, ...] = ()
-    industry: str | None = None
-    policy: str | None = None
-    precedence: tuple[str, ...] = ()
-    lock: str | None = None
-    profile_file: str | None = None
+    choices: Choices = Choices()
     cwd: str = field(default_factory=os.getcwd)
     case_timeout: float = CASE_TIMEOUT
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        """Flat and JSON-ready, the choices' fields among the others (as `run.json` records it)."""
+        data = {"at": self.at, "citations": self.citations, **asdict(self.choices), "cwd": self.cwd,
+                "case_timeout": self.case_timeout}
         return {k: list(v) if isinstance(v, tuple) else v for k, v in data.items()}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Job:
-        fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
-        return cls(**fields)
+        values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+        chosen = {f.name: values.pop(f.name) for f in fields(Choices) if f.name in values}
+        return cls(**values, choices=Choices(**chosen))
 
     def selection(self, case: Case | None) -> Selection:
         """The selection `followup advise` makes for `case` in `cwd` (cached per industry)."""
@@ -53,12 +51,7 @@ class Job:
         key = (self, case.industry if case is not None else None)
         chosen = _SELECTIONS.get(key)
         if chosen is None:
-            from followup_rules.pipeline import select
-
-            chosen = _SELECTIONS[key] = select(
-                case, rulesets=self.rulesets, industry=self.industry, rules_path=self.rules_path,
-                policy=self.policy, precedence=self.precedence, profile=self.profile_file, lock=self.lock,
-                search_from=Path(self.cwd))
+            chosen = _SELECTIONS[key] = self.choices.select(case, search_from=Path(self.cwd))
         return chosen
 
 

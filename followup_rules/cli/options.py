@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
 if TYPE_CHECKING:
     from followup_rules.core.case import Case
-    from followup_rules.pipeline import Selection
+    from followup_rules.pipeline import Choices
     from followup_rules.resolve.advice import Action, Advice
 
 CASE = click.argument("case_file", metavar="CASE", type=click.Path(dir_okay=False, allow_dash=True))
@@ -48,33 +46,7 @@ _SELECTING = (
 )
 
 
-@dataclass(frozen=True)
-class Selecting:
-    """What the command line says about rulesets; `select` completes it from the profile and lock."""
-
-    rulesets: tuple[str, ...] = ()
-    rules_path: tuple[str, ...] = ()
-    industry: str | None = None
-    policy: str | None = None
-    precedence: tuple[str, ...] = ()
-    lock: str | None = None
-    profile_file: str | None = None
-
-    @property
-    def files(self) -> tuple[str, ...]:
-        """The files named on the command line that the selection reads (never to be written over)."""
-        return tuple(p for p in (self.profile_file, self.lock, *self.rules_path) if p)
-
-    def select(self, case: Case | None) -> Selection:
-        """The selection for `case`, the profile and lock found from the current folder up."""
-        from followup_rules.pipeline import select
-
-        return select(case, rulesets=self.rulesets, industry=self.industry, rules_path=self.rules_path,
-                      policy=self.policy, precedence=self.precedence, profile=self.profile_file, lock=self.lock,
-                      search_from=Path.cwd())
-
-
-def numbered_action(case_file: str, at: str | None, choices: Selecting, index: int,
+def numbered_action(case_file: str, at: str | None, choices: Choices, index: int,
                     counted: bool = False) -> tuple[Case, Advice, Action]:
     """The case, its advice (as `followup advise` gives it) and its action number `index`; a wrong
     number says the range, or with `counted` how many actions there are."""
@@ -105,7 +77,9 @@ def selecting(command: Callable[..., Any]) -> Callable[..., Any]:
         given = {name: kwargs.pop(name) for name in names}
         for name in ("rulesets", "rules_path", "precedence"):
             given[name] = tuple(given[name])
-        return command(*args, choices=Selecting(**given), **kwargs)
+        from followup_rules.pipeline import Choices
+
+        return command(*args, choices=Choices(**given), **kwargs)
 
     for option in reversed(_SELECTING):
         run = option(run)

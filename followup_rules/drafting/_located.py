@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 from followup_rules.core.ruleset import Condition
-from followup_rules.engine.conditions import Outcome
+from followup_rules.engine.conditions import Support
 from followup_rules.facts.draft_text import DraftAnalysis, Flag
 
 #: The draft facts that count findings, and the finding kind each counts.
@@ -56,32 +56,8 @@ class Location:
                 "detail": self.detail, "fix": self.fix}
 
 
-@dataclass(frozen=True)
-class Support:
-    """A leaf test that helped a condition pass; `negated` when it did so by failing under `not`."""
-
-    condition: Condition
-    actual: Any
-    expected: Any
-    negated: bool
-
-
 def reads_draft(condition: Condition) -> bool:
     return any((leaf.fact or "").startswith("draft.") for leaf in condition.leaves())
-
-
-def supporting(outcome: Outcome, negated: bool = False) -> list[Support]:
-    """The leaf tests on a passing path of `outcome`: what made the rule fire."""
-    c = outcome.condition
-    if c.kind == "test":
-        return [Support(c, outcome.actual, outcome.expected, negated)] if outcome.passed else []
-    if not outcome.passed:
-        return []
-    if c.kind == "not":
-        # the inner condition failed; its failing tests are what the rule saw
-        return [Support(o.condition, o.actual, o.expected, not negated)
-                for o in outcome.children[0].failing_tests() if o.condition.kind == "test"]
-    return [s for child in outcome.children for s in supporting(child, negated)]
 
 
 def locate(tests: list[Support], analysis: DraftAnalysis, topics: Sequence[str], body: str = "") -> tuple[Location, ...]:

@@ -17,7 +17,7 @@ from typing import Any, Sequence
 from followup_rules.core._reading import read_text
 from followup_rules.core.case import Case, Draft
 from followup_rules.core.problems import Problem, UserError
-from followup_rules.drafting._located import FACT_OF_KIND, FINDING_KINDS, Location, locate, reads_draft, supporting
+from followup_rules.drafting._located import FACT_OF_KIND, FINDING_KINDS, Location, locate, reads_draft
 from followup_rules.engine.compiler import Compiled
 from followup_rules.engine.conditions import evaluate
 from followup_rules.facts.derive import Facts
@@ -223,7 +223,7 @@ def problems_in(case: Case, facts: Facts, compiled: Sequence[Compiled]) -> tuple
             outcome = evaluate(crule.condition, facts.values, comp.params)
             if not outcome.passed:
                 continue
-            tests = [t for t in supporting(outcome) if (t.condition.fact or "").startswith("draft.")]
+            tests = [t for t in outcome.supporting() if (t.condition.fact or "").startswith("draft.")]
             if not tests:
                 continue
             body = case.draft.body if case.draft else ""

@@ -3,16 +3,16 @@ crashing and hanging cases reported by id while the rest is advised; interrupted
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import orjson
@@ -26,14 +26,6 @@ ROOT = Path(__file__).resolve().parents[2]
 AT = "2025-03-10T10:00:00-04:00"
 
 
-def _generator() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_cases", ROOT / "bench" / "cases.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _text(value: Any) -> Any:
     if isinstance(value, (date, datetime)):
         return value.isoformat()
@@ -44,9 +36,17 @@ def _text(value: Any) -> Any:
     return value
 
 
-def generated(count: int, seed: int = 11) -> list[tuple[dict[str, Any], str]]:
+Generated = Callable[..., "list[tuple[dict[str, Any], str]]"]
+
+
+@pytest.fixture
+def generated(case_generator: ModuleType) -> Generated:
     """Cases of bench/cases.py as case mappings with text timestamps, and the moment of each."""
-    return [(_text(data), at.isoformat()) for data, at in _generator().generate_all(count, seed)]
+
+    def make(count: int, seed: int = 11) -> list[tuple[dict[str, Any], str]]:
+        return [(_text(data), at.isoformat()) for data, at in case_generator.generate_all(count, seed)]
+
+    return make
 
 
 def write_lines(path: Path, rows: list[dict[str, Any]]) -> Path:
@@ -77,7 +77,7 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.mark.parametrize("engine", ["local", "dask"])
-def test_every_line_is_the_advise_json_of_its_case(in_tmp: Path, engine: str) -> None:
+def test_every_line_is_the_advise_json_of_its_case(in_tmp: Path, engine: str, generated: Generated) -> None:
     if engine == "dask":
         needs_dask()
     (in_tmp / "cases").mkdir()
@@ -108,7 +108,7 @@ def test_a_folder_of_case_files_gives_the_same_bytes_as_advise(in_tmp: Path) -> 
     assert lines == [advise_bytes(f"cases/{path.name}", AT) for path in examples]
 
 
-def test_citations_by_reference_leave_the_quotes_to_the_rules_table(in_tmp: Path) -> None:
+def test_citations_by_reference_leave_the_quotes_to_the_rules_table(in_tmp: Path, generated: Generated) -> None:
     (data, at), = generated(1, seed=3)
     write_lines(in_tmp / "one.jsonl", [{"id": "one", "at": at, **data}])
     assert batch("one.jsonl", "--out", "full", "--engine", "local").exit_code == 0
@@ -165,7 +165,7 @@ def crashing_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
 
 @pytest.mark.parametrize("engine", ["local", "dask"])
 def test_invalid_crashing_and_hanging_cases_are_reported_by_id_and_the_rest_advised(
-        in_tmp: Path, crashing_plugin: None, engine: str) -> None:
+        in_tmp: Path, crashing_plugin: None, engine: str, generated: Generated) -> None:
     if engine == "dask":
         needs_dask()
     cases = generated(60, seed=5)
@@ -191,7 +191,7 @@ def test_invalid_crashing_and_hanging_cases_are_reported_by_id_and_the_rest_advi
     assert quarantined == {"poison": "crashed its worker (exit code 3)", "sleeper": "hung: no result within 3 s"}
 
 
-def test_an_interrupted_run_resumes_without_duplicates(in_tmp: Path) -> None:
+def test_an_interrupted_run_resumes_without_duplicates(in_tmp: Path, generated: Generated) -> None:
     rows = [{"id": f"c{i}", "at": at, **data} for i, (data, at) in enumerate(generated(240, seed=9))]
     write_lines(in_tmp / "cases.jsonl", rows)
     args = ["cases.jsonl", "--at", AT, "--engine", "local", "--partition-size", "10"]
@@ -224,7 +224,7 @@ def _partitions(record: Path) -> int:
         return 0
 
 
-def test_a_folder_holding_another_run_is_not_touched(in_tmp: Path) -> None:
+def test_a_folder_holding_another_run_is_not_touched(in_tmp: Path, generated: Generated) -> None:
     (data, at), = generated(1)
     write_lines(in_tmp / "one.jsonl", [{"id": "one", "at": at, **data}])
     assert batch("one.jsonl", "--out", "out", "--engine", "local").exit_code == 0
@@ -236,7 +236,7 @@ def test_a_folder_holding_another_run_is_not_touched(in_tmp: Path) -> None:
     assert (in_tmp / "out" / "advice.jsonl").read_bytes() == before
 
 
-def test_a_line_without_an_id_or_json_is_an_error_at_its_line(in_tmp: Path) -> None:
+def test_a_line_without_an_id_or_json_is_an_error_at_its_line(in_tmp: Path, generated: Generated) -> None:
     (data, at), = generated(1)
     (in_tmp / "mixed.jsonl").write_text("\n".join([json.dumps({"at": at, **data}), "{not json",
                                                      json.dumps({"id": "fine", "at": at, **data})]) + "\n")

@@ -208,7 +208,7 @@ def test_unknown_ruleset_is_exit_2(problem_draft: Path, capsys: pytest.CaptureFi
 
 def test_a_negated_test_locates_like_its_positive_form() -> None:
     from followup_rules.core.ruleset import Condition
-    from followup_rules.drafting._located import locate, supporting
+    from followup_rules.drafting._located import locate
     from followup_rules.engine.conditions import evaluate
     from followup_rules.facts.draft_text import analyse
 
@@ -222,7 +222,7 @@ def test_a_negated_test_locates_like_its_positive_form() -> None:
     analysis = analyse(PROBLEM_BODY)
     outcome = evaluate(condition, {"draft.present": True, "thank_you.sent": False, "draft.paragraphs": 5}, {})
     assert outcome.passed
-    support = supporting(outcome)
+    support = outcome.supporting()
     assert [(s.condition.fact, s.negated) for s in support] == [("draft.present", False), ("draft.paragraphs", True)]
     (location,) = locate(support, analysis, ())
     assert (location.line, location.column, location.detail) == (1, 1, "5 paragraphs; the rule allows at most 3")

@@ -7,9 +7,7 @@ failure shrinks to a seed that reproduces it.
 
 from __future__ import annotations
 
-import importlib.util
 import random
-from pathlib import Path
 from types import ModuleType
 
 from hypothesis import HealthCheck, given, settings
@@ -22,19 +20,6 @@ from followup_rules.core.moments import start_of_day
 from followup_rules.core.vocabulary import CONTACT_ACTIONS
 from followup_rules.resolve.advice import Advice
 from followup_rules.resolve.policy import POLICIES
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_cases", ROOT / "bench" / "cases.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-CASES = _generator()
 
 
 def _problems(advice: Advice, calendar: BusinessCalendar) -> list[str]:
@@ -84,8 +69,8 @@ def _problems(advice: Advice, calendar: BusinessCalendar) -> list[str]:
 
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rng=st.randoms(use_true_random=False), policy=st.sampled_from(POLICIES))
-def test_the_merged_advice_keeps_its_promises(rng: random.Random, policy: str) -> None:
-    data, at = CASES.generate(rng, 0)
+def test_the_merged_advice_keeps_its_promises(rng: random.Random, policy: str, case_generator: ModuleType) -> None:
+    data, at = case_generator.generate(rng, 0)
     case = case_from_mapping(data, "generated.yaml")
     advice = api.advise(case, at.isoformat(), policy=policy)
     calendar = BusinessCalendar(case.country, case.subdivision)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
-from followup_rules.cli.options import AT, CASE, FORMAT_MD, Selecting, paint, selecting
+from followup_rules.cli.options import AT, CASE, FORMAT_MD, paint, selecting
+
+if TYPE_CHECKING:
+    from followup_rules.pipeline import Choices
 
 
 @click.command("advise")
@@ -15,7 +19,7 @@ from followup_rules.cli.options import AT, CASE, FORMAT_MD, Selecting, paint, se
 @selecting
 @click.option("--strict", is_flag=True, help="Exit 1 when the advice holds an error-level warning.")
 @FORMAT_MD
-def command(case_file: str, at: str | None, choices: Selecting, strict: bool, fmt: str) -> None:
+def command(case_file: str, at: str | None, choices: Choices, strict: bool, fmt: str) -> None:
     """What to do now and next for CASE, each item citing its rules."""
     from followup_rules import pipeline
     from followup_rules.cli import advice_view

@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from followup_rules.cli.options import SETTINGS, Selecting, echo_json, selecting
+from followup_rules.cli.options import SETTINGS, echo_json, selecting
 
 if TYPE_CHECKING:
+    from followup_rules.pipeline import Choices
     from followup_rules.tracking.docket import Agenda
 
 
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 @SETTINGS
 @selecting
 def command(paths: tuple[str, ...], at: str | None, fmt: str, mail: bool, really: bool, to: str | None,
-            settings_file: str | None, choices: Selecting) -> None:
+            settings_file: str | None, choices: Choices) -> None:
     """What is due across every case in DIR (default: the current folder) or FILES, by urgency:
     overdue, due today, this week, upcoming; then what waits on the employer.
 

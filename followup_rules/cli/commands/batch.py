@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from followup_rules.cli.options import Selecting, selecting
+from followup_rules.cli.options import selecting
+
+if TYPE_CHECKING:
+    from followup_rules.pipeline import Choices
 
 
 @click.command("batch")
@@ -31,7 +34,7 @@ from followup_rules.cli.options import Selecting, selecting
               help="Cases per task (default 1000).")
 @click.option("--case-timeout", type=click.FloatRange(min=0.1), default=None, metavar="SECONDS",
               help="A case taking longer hangs its worker: it is retried alone, then quarantined (default 60).")
-def command(inputs: tuple[str, ...], out: str, at: str | None, choices: Selecting, citations: str, engine: str,
+def command(inputs: tuple[str, ...], out: str, at: str | None, choices: Choices, citations: str, engine: str,
             scheduler: str | None, workers: int | None, partition_size: int | None,
             case_timeout: float | None) -> None:
     """Advise every case of INPUT... (JSON Lines files, one case per line with an `id` and an optional
@@ -40,10 +43,8 @@ def command(inputs: tuple[str, ...], out: str, at: str | None, choices: Selectin
     from followup_rules.batch.driver import PARTITION_SIZE, advise_batch
     from followup_rules.batch.job import CASE_TIMEOUT, Job
 
-    job = Job(at=at or "", citations="ref" if citations == "ref" else "full", rulesets=choices.rulesets,
-              rules_path=choices.rules_path, industry=choices.industry, policy=choices.policy,
-              precedence=choices.precedence, lock=choices.lock, profile_file=choices.profile_file,
-              cwd=os.getcwd(), case_timeout=case_timeout or CASE_TIMEOUT)
+    job = Job(at=at or "", citations="ref" if citations == "ref" else "full", choices=choices, cwd=os.getcwd(),
+              case_timeout=case_timeout or CASE_TIMEOUT)
     bar: Any = None
 
     def on_total(total: int, done: int) -> None:

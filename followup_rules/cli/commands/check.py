@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
-from followup_rules.cli.options import AT, FORMAT, Selecting, echo_json, selecting
+from followup_rules.cli.options import AT, FORMAT, echo_json, selecting
 from followup_rules.core.vocabulary import OUT_KINDS
+
+if TYPE_CHECKING:
+    from followup_rules.pipeline import Choices
 
 
 @click.command("check")
@@ -23,7 +27,7 @@ from followup_rules.core.vocabulary import OUT_KINDS
 @selecting
 @FORMAT
 def command(draft_file: str, case_file: str, channel: str | None, kind: str | None, at: str | None,
-            choices: Selecting, fmt: str) -> None:
+            choices: Choices, fmt: str) -> None:
     """Check the text in DRAFT as CASE's draft; exit 1 when a don't rule fires on it."""
     from dataclasses import replace
 

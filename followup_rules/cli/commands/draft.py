@@ -15,7 +15,6 @@ from followup_rules.cli.options import (
     FORCE,
     FORMAT,
     SETTINGS,
-    Selecting,
     numbered_action,
     selecting,
 )
@@ -23,6 +22,7 @@ from followup_rules.cli.options import (
 if TYPE_CHECKING:
     from followup_rules.core.artifact import Artifact
     from followup_rules.core.case import Case
+    from followup_rules.pipeline import Choices
     from followup_rules.resolve.advice import Action, Advice
 
 
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
                    "An existing file is replaced only with --force.")
 @FORCE
 def command(case_file: str, index: int, channel: str | None, kind: str | None, person: str | None, at: str | None,
-            choices: Selecting, settings_file: str | None, fmt: str, out: str | None, force: bool) -> None:
+            choices: Choices, settings_file: str | None, fmt: str, out: str | None, force: bool) -> None:
     """Draft action N of the advice for CASE: subject, recipients and text, from the case's data.
 
     An action for several people becomes one message per person when the sources ask for that

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from followup_rules.cli.options import AT, CASE, FORMAT_MD, Selecting, echo_json, paint, selecting
+from followup_rules.cli.options import AT, CASE, FORMAT_MD, echo_json, paint, selecting
+
+if TYPE_CHECKING:
+    from followup_rules.pipeline import Choices
 
 
 @click.command("explain")
@@ -15,7 +20,7 @@ from followup_rules.cli.options import AT, CASE, FORMAT_MD, Selecting, echo_json
               help="Only this rule (`id` or `ruleset/id`) and the actions it helped merge (repeatable).")
 @click.option("--why-not", "why_not", is_flag=True, help="Only rules that did not fire, with what would flip them.")
 @FORMAT_MD
-def command(case_file: str, at: str | None, choices: Selecting, rules: tuple[str, ...], why_not: bool,
+def command(case_file: str, at: str | None, choices: Choices, rules: tuple[str, ...], why_not: bool,
             fmt: str) -> None:
     """Why each rule fired or not for CASE."""
     from followup_rules import pipeline

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from followup_rules.cli.options import CASE, FORCE, Selecting, selecting
+from followup_rules.cli.options import CASE, FORCE, selecting
+
+if TYPE_CHECKING:
+    from followup_rules.pipeline import Choices
 
 
 @click.command("export")
@@ -19,7 +23,7 @@ from followup_rules.cli.options import CASE, FORCE, Selecting, selecting
               help="Project from this moment (default: now); without an offset, read in the candidate's timezone.")
 @selecting
 @FORCE
-def command(case_file: str, ics: str, at: str | None, choices: Selecting, force: bool) -> None:
+def command(case_file: str, ics: str, at: str | None, choices: Choices, force: bool) -> None:
     """Write the projected plan for CASE as calendar events with reminders and the rules behind them."""
     from followup_rules.channels.calendar import exported_here, timeline_calendar
     from followup_rules.core.case import load_case

@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import click
 
-from followup_rules.cli.options import ACTION, AT, CASE, FORMAT, SETTINGS, Selecting, numbered_action, selecting
+from followup_rules.cli.options import ACTION, AT, CASE, FORMAT, SETTINGS, numbered_action, selecting
 
 if TYPE_CHECKING:
     from followup_rules.core.artifact import Artifact, Receipt
     from followup_rules.core.case import Case
+    from followup_rules.pipeline import Choices
     from followup_rules.resolve.advice import Action, Advice
 
 
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 @selecting
 @FORMAT
 def command(case_file: str, index: int, really: bool, no_record: bool, settings_file: str | None, at: str | None,
-            choices: Selecting, fmt: str) -> None:
+            choices: Choices, fmt: str) -> None:
     """Send action N of the advice for CASE by email, each message at most once (exit 2 when one fails).
 
     An action for several people becomes one message per person when the sources ask for that

@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from followup_rules.cli.options import CASE, FORMAT, Selecting, echo_json, paint, selecting
+from followup_rules.cli.options import CASE, FORMAT, echo_json, paint, selecting
 
 if TYPE_CHECKING:
+    from followup_rules.pipeline import Choices
     from followup_rules.projection import Timeline
     from followup_rules.resolve.advice import Window
 
@@ -28,7 +29,7 @@ _ENDED = {
 @click.option("--max-steps", "max_steps", type=click.IntRange(0, 100), default=12, show_default=True,
               help="Project at most this many steps.")
 @FORMAT
-def command(case_file: str, at: str | None, choices: Selecting, max_steps: int, fmt: str) -> None:
+def command(case_file: str, at: str | None, choices: Choices, max_steps: int, fmt: str) -> None:
     """The whole plan for CASE if nothing new arrives: each step, its date and the rules behind it."""
     from followup_rules.core.case import load_case
     from followup_rules.pipeline import moment
