@@ -10,7 +10,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from datetime import date, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -26,16 +25,6 @@ ROOT = Path(__file__).resolve().parents[2]
 AT = "2025-03-10T10:00:00-04:00"
 
 
-def _text(value: Any) -> Any:
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _text(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_text(v) for v in value]
-    return value
-
-
 Generated = Callable[..., "list[tuple[dict[str, Any], str]]"]
 
 
@@ -44,7 +33,7 @@ def generated(case_generator: ModuleType) -> Generated:
     """Cases of bench/cases.py as case mappings with text timestamps, and the moment of each."""
 
     def make(count: int, seed: int = 11) -> list[tuple[dict[str, Any], str]]:
-        return [(_text(data), at.isoformat()) for data, at in case_generator.generate_all(count, seed)]
+        return [(case_generator.as_json_data(data), at.isoformat()) for data, at in case_generator.generate_all(count, seed)]
 
     return make
 
