@@ -24,6 +24,8 @@ FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(2199, 12, 31)
 #: The longest window offset per unit (about ten years), from its anchor.
 WINDOW_SPAN = {"hours": 87_840, "days": 3_660, "business_days": 2_610}
+#: The shortest window counted in hours (a minute).
+MIN_HOURS = 1 / 60
 #: The largest magnitude of a number a rule compares or a parameter holds: durable-rules reads
 #: numbers as 64-bit integers or doubles, and compares wrongly past about 10**19.
 MAX_NUMBER = 10 ** 18
@@ -40,6 +42,25 @@ CASE_ITEMS: Mapping[tuple[str, ...], int] = {("interviews",): 20, ("interviews",
 CASE_TEXT: Mapping[tuple[str, ...], int] = {("draft", "body"): MAX_DRAFT, ("messages", "*", "body"): 100_000, ("candidate", "timezone"): 64}
 RULESET_ITEMS: Mapping[tuple[str, ...], int] = {("rules",): MAX_RULES, ("overrides",): MAX_RULES, ("parameters",): 100}
 PROFILE_ITEMS: Mapping[tuple[str, ...], int] = {("rulesets",): 100, ("precedence",): 100}
+
+
+def window_order(unit: str, opens: float | None, target: float | None,
+                 closes: float | None) -> list[tuple[str, str]]:
+    """What is out of order in a window's offsets: the key each problem is about, and why (an
+    offset given as None is not checked). Counted in hours, a window shorter than a minute holds no
+    moment to act in; counted in days, opening and closing on one day is that whole day."""
+    found = []
+    if opens is not None and closes is not None:
+        if closes < opens:
+            found.append(("closes", f"window closes ({closes}) before it opens ({opens})"))
+        elif unit == "hours" and closes - opens < MIN_HOURS:
+            found.append(("closes", f"window from {opens:g} to {closes:g} hours is shorter than a minute: "
+                                    "it holds no moment to act in"))
+    if target is not None and opens is not None and target < opens:
+        found.append(("target", f"window target ({target}) is before it opens ({opens})"))
+    if target is not None and closes is not None and target > closes:
+        found.append(("target", f"window target ({target}) is after it closes ({closes})"))
+    return found
 
 
 def check_limits(doc: Document, items: Mapping[tuple[str, ...], int],

@@ -95,8 +95,10 @@ def _agreement(stances: Sequence[Stance], at: datetime, calendar: BusinessCalend
         if moment is None:
             moment = _busiest(stances, None)
             decision += "; every window has closed, so the one most of them shared"
-    assert moment is not None
-    backers = [s for s in stances if s.window.contains(moment)]
+    if moment is None:  # no window holds a moment, not even its opening: the earliest opening decides
+        moment = min((s.window.opens for s in stances), key=lambda m: m.timestamp())
+        decision += "; no window holds a moment, so the earliest opening"
+    backers = [s for s in stances if s.window.contains(moment)] or [s for s in stances if s.window.opens == moment]
     return _settle(backers, moment, at, calendar, decision)
 
 

@@ -23,7 +23,7 @@ from followup_rules.rules.load import build, load_ruleset
 from followup_rules.rules.semantics import MAX_TESTS_PER_RULE
 
 # Part of every cache key: a new check or a new entry format makes earlier entries stale.
-_CACHE_VERSION = "3"
+_CACHE_VERSION = "4"
 
 
 @lru_cache(maxsize=None)

@@ -8,7 +8,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from followup_rules.core import _schema
 from followup_rules.core._yaml import Document, load_file
-from followup_rules.core.limits import MAX_NUMBER, PROFILE_ITEMS, WINDOW_SPAN, check_limits
+from followup_rules.core.limits import MAX_NUMBER, PROFILE_ITEMS, WINDOW_SPAN, check_limits, window_order
 from followup_rules.core.problems import Problem, UserError, did_you_mean
 from followup_rules.core.ruleset import ParamRef, Ruleset
 from followup_rules.core.vocabulary import value_fits
@@ -82,14 +82,15 @@ def check_params(params: Mapping[str, Mapping[str, Any]], rulesets: Sequence[Rul
                     "its parameters: " + (", ".join(ruleset.parameters) or "none"))
             elif not value_fits(spec.type, (), value):
                 add(rid, name, f"{rid} parameter {name!r} is {spec.type}; {value!r} is not")
-            elif (reason := _out_of_bounds(ruleset, name, value)) is not None:
+            elif (reason := _out_of_bounds(ruleset, name, value, values)) is not None:
                 add(rid, name, f"{rid} parameter {name!r}: {reason}")
     if problems:
         raise UserError(problems)
 
 
-def _out_of_bounds(ruleset: Ruleset, name: str, value: Any) -> str | None:
-    """Why a number is too large for a parameter (as a number, or as a window offset), or None."""
+def _out_of_bounds(ruleset: Ruleset, name: str, value: Any, given: Mapping[str, Any]) -> str | None:
+    """Why a number does not fit a parameter (as a number, or as a window offset with the other
+    parameters `given` beside it), or None."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     if abs(value) > MAX_NUMBER:
@@ -98,9 +99,23 @@ def _out_of_bounds(ruleset: Ruleset, name: str, value: Any) -> str | None:
         window = rule.then.window
         if window is None:
             continue
-        for offset in (window.opens, window.target, window.closes):
-            span = WINDOW_SPAN.get(window.unit)
-            if isinstance(offset, ParamRef) and offset.name == name and span is not None and abs(value) > span:
-                return (f"{value!r} {window.unit.replace('_', ' ')} in a window of rule {rule.id!r}, beyond the "
-                        f"{span:,} a window may reach")
+        offsets = (window.opens, window.target, window.closes)
+        if not any(isinstance(o, ParamRef) and o.name == name for o in offsets):
+            continue
+        span = WINDOW_SPAN.get(window.unit)
+        if span is not None and abs(value) > span:
+            return (f"{value!r} {window.unit.replace('_', ' ')} in a window of rule {rule.id!r}, beyond the "
+                    f"{span:,} a window may reach")
+        opens, target, closes = (_offset(ruleset, o, {**given, name: value}) for o in offsets)
+        disorder = window_order(window.unit, opens, target, closes)
+        if disorder:
+            return f"{value!r} in the window of rule {rule.id!r}: {disorder[0][1]}"
     return None
+
+
+def _offset(ruleset: Ruleset, offset: float | ParamRef | None, given: Mapping[str, Any]) -> float | None:
+    """A window offset's number, a parameter's from `given` or its default; None when not a number."""
+    if isinstance(offset, ParamRef):
+        spec = ruleset.parameters.get(offset.name)
+        offset = given.get(offset.name, spec.default if spec is not None else None)
+    return offset if isinstance(offset, (int, float)) and not isinstance(offset, bool) else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterable, Mapping
 
 from followup_rules.core._yaml import Document
-from followup_rules.core.limits import MAX_NUMBER, WINDOW_SPAN
+from followup_rules.core.limits import MAX_NUMBER, WINDOW_SPAN, window_order
 from followup_rules.core.patterns import pattern_problem
 from followup_rules.core.problems import Problem, UserError, did_you_mean
 from followup_rules.core.vocabulary import (
@@ -290,10 +290,5 @@ class _Checker:
                 numbers[key] = None
                 self.add(path + (key,), "FR029", f"window {key} {offset:g} {raw['unit'].replace('_', ' ')} from "
                          f"its anchor, beyond the {span:,} a window may reach", "windows stay within about ten years")
-        opens, target, closes = numbers["opens"], numbers["target"], numbers["closes"]
-        if opens is not None and closes is not None and closes < opens:
-            self.add(path + ("closes",), "FR029", f"window closes ({closes}) before it opens ({opens})")
-        if target is not None and opens is not None and target < opens:
-            self.add(path + ("target",), "FR029", f"window target ({target}) is before it opens ({opens})")
-        if target is not None and closes is not None and target > closes:
-            self.add(path + ("target",), "FR029", f"window target ({target}) is after it closes ({closes})")
+        for key, message in window_order(raw["unit"], numbers["opens"], numbers["target"], numbers["closes"]):
+            self.add(path + (key,), "FR029", message)

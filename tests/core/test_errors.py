@@ -152,6 +152,8 @@ REDOS = edit(RULESET, "        - {fact: thank_you.sent, op: eq, value: false}\n"
 APPLIES_WHEN = RULESET + "applies_when:\n  all:\n" + "".join(
     f"    - {{fact: application.industry, op: in, value: [tech, finance, creative, healthcare, other]}}  # {i}\n"
     for i in range(5))
+# Found by the long fuzz run (explain failed an assertion in the merge on it).
+EMPTY_WINDOW = edit(RULESET, "unit: days, opens: 0, target: 0, closes: 1", "unit: hours, opens: 2, target: 2, closes: 2")
 FAR_WINDOW = edit(RULESET, "opens: 0, target: 0, closes: 1", "opens: 0, target: 0, closes: 1000000000")
 BAD_RANGE = edit(RULESET, "title: Probe rules\n", "title: Probe rules\nextends: levo-5-things@^banana\n")
 BAD_OVERRIDE = edit(RULESET, "title: Probe rules\n", "title: Probe rules\nextends: levo-5-things@^1\n"
@@ -255,6 +257,8 @@ BAD_INPUTS = [
     Bad("catastrophic-pattern", "rules.yaml", REDOS, validate, ("FR030",), (locate(REDOS, '"^(a+)+$"'),),
         ("backtrack",)),
     Bad("applies-when-in-lists", "rules.yaml", APPLIES_WHEN, validate, ("FR033",)),
+    Bad("hour-window-holding-no-moment", "rules.yaml", EMPTY_WINDOW, with_rules, ("FR029",),
+        (locate(EMPTY_WINDOW, "2}"),), ("shorter than a minute",)),
     Bad("window-beyond-the-calendar", "rules.yaml", FAR_WINDOW, validate, ("FR029",),
         (locate(FAR_WINDOW, "1000000000"),)),
     Bad("extends-range-not-semver", "rules.yaml", BAD_RANGE, validate, ("FR037",),

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from followup_rules.core.business_days import BusinessCalendar
+from followup_rules.core.limits import window_order
 from followup_rules.core.moments import at_local, days_between, local_date, parse_moment, start_of_day
 from followup_rules.resolve import windows
 from followup_rules.resolve.windows import PlacedWindow, WindowSpec, place_window
@@ -454,6 +455,8 @@ def test_property_window_is_ordered(
             assert closes == start_of_day(local_date(window.closes, tz), tz).astimezone(UTC)
             if opens < closes:
                 assert window.state(window.opens) == "open"
+    if window.closes is not None and not window_order(spec.unit, spec.opens, spec.target, spec.closes):
+        assert opens < window.closes.astimezone(UTC), "a window the validator accepts holds a moment"
 
 
 @settings(max_examples=300, deadline=None)

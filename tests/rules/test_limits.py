@@ -96,3 +96,32 @@ def test_a_profile_names_its_rulesets_with_semver_ranges(tmp_path: Path) -> None
     path.write_text("rulesets: [levo-5-things@^1, how-often@^x]\n", encoding="utf-8")
     with pytest.raises(UserError, match=r"followup.yaml:1:\d+: FR037 '\^x' is not a version range"):
         load_profile(path)
+
+
+def test_an_hour_window_must_hold_a_moment_and_a_day_window_is_its_whole_day() -> None:
+    def window(unit: str, opens: int, closes: int) -> dict[str, Any]:
+        return ruleset(rules=[{**RULE, "then": {"action": "send_follow_up", "window": {
+            "anchor": "interview_end", "unit": unit, "opens": opens, "closes": closes}}}])
+
+    assert codes(window("hours", 2, 2)) == ["FR029"]
+    assert codes(ruleset(rules=[{**RULE, "then": {"action": "send_follow_up", "window": {
+        "anchor": "interview_end", "unit": "hours", "opens": 0, "closes": 0.01}}}])) == ["FR029"]
+    assert codes(window("hours", 2, 3)) == []
+    assert codes(window("days", 1, 1)) == []
+    assert codes(window("business_days", 1, 1)) == []
+
+
+def test_a_profile_cannot_turn_a_window_around_or_empty_it() -> None:
+    def waiting(unit: str) -> Any:
+        rule = {**RULE, "then": {"action": "send_follow_up", "window": {
+            "anchor": "interview_end", "unit": unit, "opens": {"param": "wait"}, "closes": 5}}}
+        return parse_ruleset(Document("bounded.yaml", ruleset(
+            rules=[rule], parameters={"wait": {"type": "int", "default": 1, "description": "x"}})))
+
+    check_params({"bounded": {"wait": 4}}, [waiting("days")])
+    with pytest.raises(UserError, match=r"FR039 bounded parameter 'wait': 7 in the window of rule 'r': "
+                                        r"window closes \(5\) before it opens \(7\)"):
+        check_params({"bounded": {"wait": 7}}, [waiting("days")])
+    check_params({"bounded": {"wait": 5}}, [waiting("days")])
+    with pytest.raises(UserError, match="holds no moment"):
+        check_params({"bounded": {"wait": 5}}, [waiting("hours")])
