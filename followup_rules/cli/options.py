@@ -73,12 +73,13 @@ def selecting(command: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> Any:
-        names = ("rulesets", "rules_path", "industry", "policy", "precedence", "lock", "profile_file")
-        given = {name: kwargs.pop(name) for name in names}
-        for name in ("rulesets", "rules_path", "precedence"):
-            given[name] = tuple(given[name])
+        from dataclasses import fields
+
         from followup_rules.pipeline import Choices
 
+        # click gives the repeatable options as lists or tuples; Choices holds tuples.
+        given = {f.name: kwargs.pop(f.name) for f in fields(Choices)}
+        given = {name: tuple(value) if isinstance(value, (list, tuple)) else value for name, value in given.items()}
         return command(*args, choices=Choices(**given), **kwargs)
 
     for option in reversed(_SELECTING):
