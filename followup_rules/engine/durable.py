@@ -166,6 +166,7 @@ class _Shard:
                                if t.op in ("matches", "not_matches")})
         self.name = f"followup{next(_names)}"
         self.sid = "s0"
+        self.session = False  # whether the kept session exists (made by the first fact)
         try:
             self.handle = _durable.create_ruleset(self.name, dumps(definition))
         except Exception as exc:  # the extension raises its own error type
@@ -190,6 +191,7 @@ class _Shard:
         fired: set[str] = set()
         fact = self.fact(values)
         code, offset = _durable.assert_fact(self.handle, fact)
+        self.session = True
         try:
             if code == 0:
                 result = _durable.start_action_for_state(self.handle, offset)
@@ -203,13 +205,16 @@ class _Shard:
         except BaseException:
             # The session may hold this fact or a broken action: start the next case afresh.
             _durable.delete_state(self.handle, self.sid)
-            self.sid = f"s{next(_names)}"
+            self.sid, self.session = f"s{next(_names)}", False
             raise
         return fired
 
 
 def _delete(made: list[_Shard]) -> None:
     for shard in made:
+        # delete_ruleset leaves a session's state allocated (about 640 KiB a shard): delete it first.
+        if shard.session:
+            _durable.delete_state(shard.handle, shard.sid)
         _durable.delete_ruleset(shard.handle)
     made.clear()
 
