@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from types import ModuleType
 
 import pytest
 import yaml
+from _examples import moment_of
 from jsonschema import Draft202012Validator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,9 +62,7 @@ RunFollowup = Callable[..., Run]
 
 def load_example(path: Path) -> Example:
     text = path.read_text(encoding="utf-8")
-    match = re.search(r"^# at: (\S+)$", text, re.MULTILINE)
-    assert match, f"{path.name} has no '# at:' line"
-    return Example(path, match.group(1), yaml.safe_load(text)["candidate"]["timezone"])
+    return Example(path, moment_of(path), yaml.safe_load(text)["candidate"]["timezone"])
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

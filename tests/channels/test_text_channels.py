@@ -4,14 +4,12 @@ call hours of a business day, a handwritten note that warns when it would be pos
 from __future__ import annotations
 
 import copy
-import re
 from dataclasses import replace
 from datetime import datetime
-from functools import cache
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from _examples import EXAMPLES, action_of, example_at, situation
 
 from followup_rules import api
 from followup_rules.channels import letter, linkedin, phone
@@ -24,25 +22,7 @@ from followup_rules.plugin.manager import load_plugins
 from followup_rules.resolve.advice import Action, Advice, Window
 from followup_rules.rules.library import Library
 
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = {p.stem: p for p in sorted((ROOT / "examples").glob("*.yaml"))}
 NEW_YORK = ZoneInfo("America/New_York")
-
-
-def example_at(stem: str) -> str:
-    match = re.search(r"^# at: (\S+)$", EXAMPLES[stem].read_text(encoding="utf-8"), re.MULTILINE)
-    assert match, stem
-    return match.group(1)
-
-
-@cache
-def situation(stem: str) -> tuple[Case, Advice]:
-    case = load_case(EXAMPLES[stem])
-    return case, api.advise(case, example_at(stem))
-
-
-def action_of(advice: Advice, name: str) -> tuple[int, Action]:
-    return next((i, a) for i, a in enumerate(advice.actions, 1) if a.action == name)
 
 
 def rendered(module: object, stem: str, name: str, channel: str) -> list[Artifact]:

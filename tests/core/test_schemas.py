@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
+from _examples import moment_of
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
@@ -49,9 +50,7 @@ def load_example(path: Path) -> Any:
 
 def suggested_at(path: Path) -> datetime:
     """The `# at:` moment an example suggests in its header comment."""
-    match = re.search(r"^# at: (\S+)$", path.read_text(encoding="utf-8"), re.MULTILINE)
-    assert match, f"{path.name} has no '# at:' line"
-    return datetime.fromisoformat(match.group(1))
+    return datetime.fromisoformat(moment_of(path))
 
 
 def subschemas(node: Any, where: str = "#", keyword: str = "") -> Iterator[tuple[str, str, dict[str, Any]]]:

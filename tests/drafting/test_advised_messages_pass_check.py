@@ -4,11 +4,11 @@ for, never trips the rules that advised it: `followup draft` and `followup check
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any, Callable
 
 import pytest
+from _examples import moment_of
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
@@ -21,18 +21,12 @@ CASE_KIND = {"thank_you": "thank_you", "thank_you_group_lead": "thank_you", "fol
              "linkedin_note": "linkedin_request"}
 
 
-def _at(path: Path) -> str:
-    match = re.search(r"^# at: (\S+)$", path.read_text(encoding="utf-8"), re.MULTILINE)
-    assert match
-    return match.group(1)
-
-
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_every_drafted_message_passes_check_at_its_advised_moment(
         path: Path, tmp_path: Path, followup_in_process: Callable[..., tuple[int, str, str]],
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FOLLOWUP_FROM", "Alex Candidate <alex@example.com>")
-    at = _at(path)
+    at = moment_of(path)
     code, out, err = followup_in_process("advise", str(path), "--at", at, "--format", "json")
     assert code == 0, err
     actions: list[dict[str, Any]] = json.loads(out)["actions"]

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
+from _examples import moment_of
 from click.testing import CliRunner, Result
 
 from followup_rules import api
@@ -18,7 +19,7 @@ from followup_rules.drafting.draft_check import FINDING_KINDS, check_draft, with
 
 ROOT = Path(__file__).resolve().parents[2]
 CASE = ROOT / "examples" / "draft-with-problems.yaml"
-AT = re.search(r"^# at: (\S+)$", CASE.read_text(encoding="utf-8"), re.MULTILINE).group(1)  # type: ignore[union-attr]
+AT = moment_of(CASE)
 PROBLEM_BODY = yaml.safe_load(CASE.read_text(encoding="utf-8"))["draft"]["body"]
 # After the decision date (2025-03-14) plus a week, three weeks after the interview.
 CLEAN_AT = "2025-03-24T10:00:00-04:00"

@@ -4,16 +4,15 @@ under the rules that asked for them."""
 from __future__ import annotations
 
 import copy
-import re
 import tracemalloc
 from dataclasses import replace
 from datetime import date, timedelta
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from _examples import EXAMPLES, action_of, example_at, situation
 from jinja2 import DictLoader
 
 from followup_rules import api
@@ -27,23 +26,6 @@ from followup_rules.facts.draft_text import analyse
 from followup_rules.resolve.advice import Action, Advice
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = {p.stem: p for p in sorted((ROOT / "examples").glob("*.yaml"))}
-
-
-def example_at(stem: str) -> str:
-    match = re.search(r"^# at: (\S+)$", EXAMPLES[stem].read_text(encoding="utf-8"), re.MULTILINE)
-    assert match, stem
-    return match.group(1)
-
-
-@cache
-def situation(stem: str) -> tuple[Case, Advice]:
-    case = load_case(EXAMPLES[stem])
-    return case, api.advise(case, example_at(stem))
-
-
-def action_of(advice: Advice, name: str) -> tuple[int, Action]:
-    return next((i, a) for i, a in enumerate(advice.actions, 1) if a.action == name)
 
 
 def drafted(stem: str, name: str, **changes: Any) -> compose.Composition:

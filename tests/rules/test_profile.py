@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
+from _examples import moment_of
 
 from followup_rules import advise
 from followup_rules.core.case import load_case
@@ -14,13 +14,9 @@ EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.yam
 SOURCES = {"remotejobscape-dos-donts", "levo-5-things", "how-often", "comprehensive-guide", "pro-tips"}
 
 
-def moment(path: Path) -> str:
-    return re.search(r"^# at: (\S+)", path.read_text(encoding="utf-8"), flags=re.M).group(1)
-
-
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
 def test_default_profile_merges_every_source_and_cites_backers(path: Path) -> None:
-    advice = advise(str(path), at=moment(path))
+    advice = advise(str(path), at=moment_of(path))
     industry = load_case(path).industry
     expected = SOURCES | ({f"industry-{industry}"} if industry != "other" else set())
     assert {r.id for r in advice.rulesets} == expected
@@ -39,12 +35,12 @@ def test_default_profile_merges_every_source_and_cites_backers(path: Path) -> No
 
 def test_sources_disagreeing_on_the_first_follow_up_are_listed_as_dissent() -> None:
     path = next(p for p in EXAMPLES if p.stem == "decision-date-passed")
-    advice = advise(str(path), at=moment(path))
+    advice = advise(str(path), at=moment_of(path))
     follow_up = next(a for a in advice.actions if a.action == "send_follow_up")
     backers = {c.rule.split("/")[0] for c in follow_up.by}
     assert {"remotejobscape-dos-donts", "levo-5-things"} <= backers
     assert "pro-tips/follow-up-week-after-date" in {d.rule for d in follow_up.dissent}
-    strict = advise(str(path), at=moment(path), policy="strictest")
+    strict = advise(str(path), at=moment_of(path), policy="strictest")
     later = next(a for a in strict.actions if a.action == "send_follow_up")
     assert later.window.opens >= follow_up.window.opens
 
@@ -66,13 +62,13 @@ def test_a_profile_picks_rulesets_policy_and_flips_a_reading(tmp_path: Path) -> 
     (tmp_path / "followup.yaml").write_text(
         "rulesets: [how-often@^1]\npolicy: strictest\n"
         "params:\n  how-often: {thank_you_counts_as_follow_up: false}\n", encoding="utf-8")
-    code, out = _run(["advise", str(path), "--at", moment(path), "--format", "json"], tmp_path)
+    code, out = _run(["advise", str(path), "--at", moment_of(path), "--format", "json"], tmp_path)
     assert code == 0, out
     advice = json.loads(out)
     assert [r["id"] for r in advice["rulesets"]] == ["how-often"] and advice["policy"] == "strictest"
     cited = {c["rule"] for a in advice["actions"] for c in a["by"]}
     assert "how-often/first-follow-up-48h-reading-b" in cited and "how-often/first-follow-up-48h" not in cited
-    code, out = _run(["advise", str(path), "--at", moment(path), "--format", "json", "--policy", "agreement"], tmp_path)
+    code, out = _run(["advise", str(path), "--at", moment_of(path), "--format", "json", "--policy", "agreement"], tmp_path)
     assert json.loads(out)["policy"] == "agreement"
 
 
